@@ -76,8 +76,10 @@ emulator_sources = sorted(
     s for s in glob.glob("csrc/emulator/*.c") if os.path.basename(s) != "main.c"
 )
 
+# NGO_ONLY=core or NGO_ONLY=emulator builds just that extension (development).
+only = os.environ.get("NGO_ONLY", "")
 ext_modules = []
-if os.path.exists("csrc/binding/coremodule.c"):
+if only in ("", "core") and os.path.exists("csrc/binding/coremodule.c"):
     ext_modules.append(
         extension(
             "django_govuk_notify_outbox._core",
@@ -85,11 +87,11 @@ if os.path.exists("csrc/binding/coremodule.c"):
             ("libcurl", "libcrypto"),
         )
     )
-if os.path.exists("csrc/binding/emulatormodule.c"):
+if only in ("", "emulator") and os.path.exists("csrc/binding/emulatormodule.c"):
     ext_modules.append(
         extension(
             "django_govuk_notify_outbox.emulator._emulator",
-            ["csrc/binding/emulatormodule.c", *emulator_sources],
+            ["csrc/binding/emulatormodule.c", *emulator_sources, *core_sources],
             ("libmicrohttpd", "jansson", "libcrypto", "libcurl", "libidn2"),
         )
     )
