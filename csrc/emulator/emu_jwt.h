@@ -1,0 +1,34 @@
+/* Reading the bearer token of a request, for authentication (notify-api.md
+ * §1.2-§1.4). The caller applies Notify's order of checks; these functions
+ * only decode and verify. */
+#ifndef EMU_JWT_H
+#define EMU_JWT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct emu_jwt {
+    char alg[16];          /* header "alg", "" when absent */
+    char *iss;             /* payload "iss" as a string (malloc'd) or NULL */
+    int has_iat;           /* payload has "iat" */
+    int iat_is_number;     /* ... and it is an integer or a real */
+    int64_t iat;
+    int has_other_claims;  /* exp, nbf, aud or any claim beyond iss/iat */
+    int exp_in_past;       /* "exp" present and earlier than now (caller passes now) */
+    size_t signing_len;    /* length of "<header>.<payload>" at the token start */
+    unsigned char sig[64]; /* decoded signature */
+    size_t sig_len;
+} emu_jwt;
+
+/* Decodes a compact JWS without verifying it. now is the current Unix time.
+ * Returns 0 when the token has three base64url parts whose first two are
+ * JSON objects, else -1 (then nothing needs freeing). */
+int emu_jwt_decode(const char *token, int64_t now, emu_jwt *out);
+
+/* 1 when HMAC-SHA256(secret, signing input) equals the token's signature
+ * (constant-time compare), else 0. */
+int emu_jwt_verify_hs256(const char *token, const emu_jwt *t, const char *secret);
+
+void emu_jwt_free(emu_jwt *t);
+
+#endif

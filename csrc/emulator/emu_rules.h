@@ -1,0 +1,72 @@
+/* Notify's request rules, as pure functions over jansson values: body
+ * parsing, the JSON-schema messages of POST /v2/notifications/email and of
+ * GET /v2/notifications, email-address syntax, UUIDs. No I/O, no globals.
+ * Specification: shared notify-api.md §2.1-§2.3, §3.2. */
+#ifndef EMU_RULES_H
+#define EMU_RULES_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "emu_errors.h"
+
+/* 1 when s is a UUID Python's uuid.UUID() accepts in the canonical
+ * 8-4-4-4-12 hex form (either case), else 0. */
+int emu_uuid_valid(const char *s);
+
+/* Notify's email-address check (notifications-utils validate_email_address):
+ * strips surrounding/obscure whitespace, regex, length <= 320, no "..",
+ * IDNA hostname rules, TLD rule. Returns 1 when valid. When valid and
+ * normalised != NULL, *normalised receives a malloc'd lower-cased, stripped
+ * address (caller frees). */
+int emu_email_valid(const char *addr, char **normalised);
+
+/* Parses a POST body the way Notify's get_valid_json does. Returns a new
+ * reference to a JSON value, or NULL when the bytes are not JSON (the caller
+ * answers 400 "Invalid JSON supplied in POST data"). A falsy value (null,
+ * false, 0, "", [], {}) becomes an empty object. */
+json_t *emu_parse_body(const char *data, size_t len);
+
+/* Validates a POST /v2/notifications/email body against Notify's schema,
+ * appending one ValidationError per problem with Notify's exact messages
+ * (all errors, not only the first). Returns the number of errors added. */
+size_t emu_validate_post_email(json_t *body, emu_errors *errs);
+
+/* One query parameter of GET /v2/notifications, as received (decoded). */
+typedef struct emu_param {
+    const char *key;
+    const char *value;
+} emu_param;
+
+/* The validated filters of GET /v2/notifications. */
+typedef struct emu_list_query {
+    unsigned statuses;         /* bit set of EMU_ST_*; 0 = no status filter */
+    unsigned template_types;   /* bit 0 sms, 1 email, 2 letter; 0 = no filter */
+    const char *reference;     /* first value, or NULL (points into params) */
+    const char *older_than;    /* first value, or NULL (points into params) */
+    int include_jobs;
+} emu_list_query;
+
+/* Notification statuses as bits, for list filters. */
+enum {
+    EMU_ST_CREATED = 1u << 0,
+    EMU_ST_SENDING = 1u << 1,
+    EMU_ST_DELIVERED = 1u << 2,
+    EMU_ST_PERMANENT_FAILURE = 1u << 3,
+    EMU_ST_TEMPORARY_FAILURE = 1u << 4,
+    EMU_ST_TECHNICAL_FAILURE = 1u << 5,
+    EMU_ST_OTHER = 1u << 6 /* statuses that never occur for email */
+};
+
+/* Validates the query of GET /v2/notifications (§3.2): status (repeatable,
+ * `failed`/`accepted`/`received` expanded), template_type, reference,
+ * older_than (UUID), include_jobs (true/True), anything else rejected with
+ * "Additional properties are not allowed (x was unexpected)". Fills *out
+ * and returns the number of ValidationErrors appended to errs. */
+size_t emu_validate_list_query(const emu_param *params, size_t n, emu_list_query *out,
+                               emu_errors *errs);
+
+/* The bit for an email status name ("created", "delivered", ...), or 0. */
+unsigned emu_status_bit(const char *status);
+
+#endif
