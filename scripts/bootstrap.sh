@@ -47,8 +47,8 @@ ensure_venv() {
     fi
     if [ ! -f "$stamp" ]; then
         log "installing the package and its Python dependencies ($extras)"
-        "$PY" -m pip install -q --upgrade pip setuptools wheel
-        NGO_WERROR=1 "$PY" -m pip install -q --no-build-isolation -e "$ROOT[$extras]"
+        "$PY" -m pip install -q --upgrade pip setuptools wheel || return 1
+        NGO_WERROR=1 "$PY" -m pip install -q --no-build-isolation -e "$ROOT[$extras]" || return 1
         touch "$stamp"
     fi
 }
