@@ -34,33 +34,13 @@ from typing import Any
 from demo.children import PYTHON, ChildFailed, Children, python_env, read_startup_lines
 from demo.mix import Email, Template, plan
 from demo.progress import ProgressTable
+from django_govuk_notify_outbox.statuses import ALL as STATUS_ORDER
+from django_govuk_notify_outbox.statuses import FINAL
 
 DEMO_DIR = Path(__file__).resolve().parent
 SETTINGS = "demo.settings"
 DEMO_USER = "demo"
 DEMO_PASSWORD = "demo"
-
-STATUS_ORDER = (
-    "sending-to-notify",
-    "retrying-send-to-notify",
-    "failed-send-to-notify",
-    "sent-to-notify",
-    "notify-created",
-    "notify-sending",
-    "notify-delivered",
-    "notify-temporary-failure",
-    "notify-technical-failure",
-    "notify-permanent-failure",
-)
-FINAL = frozenset(
-    {
-        "failed-send-to-notify",
-        "notify-delivered",
-        "notify-temporary-failure",
-        "notify-technical-failure",
-        "notify-permanent-failure",
-    }
-)
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -143,6 +123,7 @@ def email_templates() -> list[Template]:
 def queue(emails: Sequence[Email], batch: int = 200) -> None:
     """Queues `emails` with send_email_notification, `batch` per transaction."""
     from django.db import transaction
+
     from django_govuk_notify_outbox.utils import send_email_notification
 
     for start in range(0, len(emails), batch):
@@ -158,6 +139,7 @@ def queue(emails: Sequence[Email], batch: int = 200) -> None:
 def status_counts() -> Counter[str]:
     """Emails per status, from the database."""
     from django.db.models import Count
+
     from django_govuk_notify_outbox.models import EmailMessage
 
     rows = EmailMessage.objects.values_list("status").annotate(n=Count("pk")).order_by()
@@ -219,7 +201,7 @@ def build_summary(
 
     total_requests, routes = notify_requests(stats)
     sent_refs = list(
-        EmailMessage.objects.exclude(notify_id=None).values_list("reference", flat=True)
+        EmailMessage.objects.exclude(notify_id=None).values_list("sent_reference", flat=True)
     )
     references = {str(k): int(v) for k, v in stats.get("references", {}).items()}
     return {

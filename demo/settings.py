@@ -76,3 +76,10 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": "WARNING"},
 }
+
+GOVUK_NOTIFY_OUTBOX = {
+    # The emulator moves a notification to its final status within seconds;
+    # poll every 2 s so the demo ends quickly. The defaults (every 15 s at
+    # first, then less often: docs/configuration.md) suit the real Notify.
+    "POLL_SCHEDULE": [(10 * 60, 2.0), (60 * 60, 60.0), (24 * 3600, 1800.0)],
+}

@@ -1,0 +1,1 @@
+"""Password resets: a model that keeps the email it sent, and the view."""
