@@ -6,6 +6,6 @@ from accounts.models import PasswordReset
 
 
 @admin.register(PasswordReset)
-class PasswordResetAdmin(admin.ModelAdmin[PasswordReset]):
+class PasswordResetAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ["email_address", "created_at", "email"]
     raw_id_fields = ["email"]

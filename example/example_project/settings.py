@@ -7,6 +7,7 @@ Everything that differs between environments comes from the environment:
     DJANGO_ALLOWED_HOSTS          comma-separated
     POSTGRES_DB / POSTGRES_USER / POSTGRES_PASSWORD / POSTGRES_HOST / POSTGRES_PORT
     CELERY_BROKER                 "redis" (default) or "rabbitmq"
+    CELERY_QUEUE                  default "celery"
     REDIS_URL                     default redis://127.0.0.1:6379/0
     RABBITMQ_URL                  default amqp://guest:guest@127.0.0.1:5672//
     GOVUK_NOTIFY_API_KEY          your Notify API key
@@ -91,6 +92,8 @@ _broker = os.environ.get("CELERY_BROKER", "redis")
 if _broker not in BROKERS:
     raise RuntimeError(f"CELERY_BROKER must be redis or rabbitmq, not {_broker!r}")
 CELERY_BROKER_URL = BROKERS[_broker]
+# One queue per deployment when several share a broker.
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "celery")
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = "UTC"
 # A restarted worker must not lose a sync that was running: the outbox is
