@@ -6,6 +6,7 @@ each the local server described in the README's Development section.
 
 from __future__ import annotations
 
+import json
 import os
 
 SECRET_KEY = "tests-only-not-secret"
@@ -86,7 +87,17 @@ elif _DB == "sqlite":
 else:
     raise RuntimeError(f"NGO_TEST_DB must be sqlite, postgresql or mariadb, not {_DB!r}")
 
+# A subprocess started by a test (e.g. the outbox worker) reaches the test
+# database and the emulator through these.
+if os.environ.get("NGO_TEST_DB_NAME"):
+    DATABASES["default"]["NAME"] = os.environ["NGO_TEST_DB_NAME"]
+
 # A syntactically valid key; tests that talk to the emulator override it.
-GOVUK_NOTIFY_API_KEY = (
-    "tests-26785a09-ab16-4eb0-8407-a37497a57506-3d844edf-8d35-48ac-975b-e847b4f122b0"
+GOVUK_NOTIFY_API_KEY = os.environ.get(
+    "GOVUK_NOTIFY_API_KEY",
+    "tests-26785a09-ab16-4eb0-8407-a37497a57506-3d844edf-8d35-48ac-975b-e847b4f122b0",
 )
+if os.environ.get("GOVUK_NOTIFY_BASE_URL"):
+    GOVUK_NOTIFY_BASE_URL = os.environ["GOVUK_NOTIFY_BASE_URL"]
+if os.environ.get("NGO_OUTBOX_SETTINGS"):
+    GOVUK_NOTIFY_OUTBOX = json.loads(os.environ["NGO_OUTBOX_SETTINGS"])

@@ -1,0 +1,252 @@
+"""The admin: a fast, read-only view of the outbox with "retry now" and "refresh status".
+
+Built for tables of millions of rows: no full-table COUNT (a capped count and
+``show_full_result_count = False``), filters and searches on indexed columns.
+Actions change the database only, through the outbox engine; the next sync
+run does the HTTP.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import TYPE_CHECKING, Any
+
+from django.contrib import admin, messages
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.utils.functional import cached_property
+from django.utils.html import format_html
+
+from . import conf, outbox, statuses
+from .models import EmailEvent, EmailMessage, SyncLease, reference_digest
+
+if TYPE_CHECKING:
+    _InlineBase = admin.TabularInline[EmailEvent, EmailMessage]
+    _AdminBase = admin.ModelAdmin[EmailMessage]
+else:
+    _InlineBase = admin.TabularInline
+    _AdminBase = admin.ModelAdmin
+
+PERM_PERSONALISATION = "django_govuk_notify_outbox.view_personalisation"
+PERM_RETRY = "django_govuk_notify_outbox.retry_emailmessage"
+
+# The changelist counts at most this many rows; beyond it pages are "10,000+".
+COUNT_CAP = 10_000
+
+
+class CappedCountPaginator(Paginator):
+    """A paginator whose count stops at COUNT_CAP: never a full-table COUNT(*)."""
+
+    @cached_property
+    def count(self) -> int:
+        object_list: Any = self.object_list
+        if isinstance(object_list, QuerySet):
+            return object_list.order_by().values("pk")[:COUNT_CAP].count()
+        return min(len(object_list), COUNT_CAP)
+
+
+def _show_personalisation(request: HttpRequest) -> bool:
+    try:
+        enabled = conf.get_settings().show_personalisation_in_admin
+    except Exception:
+        enabled = False
+    return enabled and request.user.has_perm(PERM_PERSONALISATION)
+
+
+class EmailEventInline(_InlineBase):
+    model = EmailEvent
+    extra = 0
+    can_delete = False
+    show_change_link = False
+    ordering = ("created_at", "id")
+    base_fields = (
+        "created_at",
+        "kind",
+        "from_status",
+        "to_status",
+        "method",
+        "path",
+        "http_status",
+        "outcome",
+        "duration",
+        "detail",
+        "response_body",
+        "exception_type",
+        "exception_message",
+        "traceback",
+    )
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        fields = list(self.base_fields)
+        if _show_personalisation(request):
+            fields.insert(fields.index("response_body"), "request_body")
+        return fields
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return self.get_fields(request, obj)
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(EmailMessage)
+class EmailMessageAdmin(_AdminBase):
+    list_display = (
+        "email_address",
+        "template_id",
+        "status_badge",
+        "attempts",
+        "created_at",
+        "updated_at",
+    )
+    list_filter = ("status", ("created_at", admin.DateFieldListFilter))
+    search_fields = ("email_address",)  # see get_search_results: exact, indexed matches
+    search_help_text = "Exact recipient address, Notify id, reference or template id."
+    list_per_page = 50
+    paginator = CappedCountPaginator
+    show_full_result_count = False
+    actions = ("retry_now", "refresh_status")
+    inlines = (EmailEventInline,)
+    ordering = ("-created_at", "-id")
+
+    base_fields = (
+        "email_address",
+        "template_id",
+        "status_badge",
+        "notify_status",
+        "last_error",
+        "attempts",
+        "outcome_unknown",
+        "next_action_at",
+        "attempt_started_at",
+        "reference",
+        "sent_reference",
+        "notify_id",
+        "email_reply_to_id",
+        "one_click_unsubscribe_url",
+        "created_at",
+        "queued_at",
+        "first_attempt_at",
+        "last_attempt_at",
+        "sent_to_notify_at",
+        "notify_sending_at",
+        "completed_at",
+        "updated_at",
+        "last_polled_at",
+        "polls",
+        "tracking_stopped",
+    )
+
+    class Media:
+        css = {"all": ("django_govuk_notify_outbox/admin.css",)}
+
+    if hasattr(admin, "ShowFacets"):  # Django 5.0+: never count rows per filter choice
+        show_facets = admin.ShowFacets.NEVER
+
+    @admin.display(description="status", ordering="status")
+    def status_badge(self, obj: EmailMessage) -> str:
+        return format_html(
+            '<span class="ngo-status ngo-status--{}">{}</span>',
+            obj.status,
+            statuses.LABELS.get(obj.status, obj.status),
+        )
+
+    @admin.display(description="personalisation")
+    def personalisation_json(self, obj: EmailMessage) -> str:
+        return format_html("<pre>{}</pre>", json.dumps(obj.personalisation, indent=2))
+
+    @admin.display(description="personalisation")
+    def personalisation_hidden(self, obj: EmailMessage) -> str:
+        return f"Hidden ({len(obj.personalisation or {})} fields)"
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        fields = list(self.base_fields)
+        shown = (
+            "personalisation_json" if _show_personalisation(request) else "personalisation_hidden"
+        )
+        fields.insert(2, shown)
+        return fields
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return self.get_fields(request, obj)
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[EmailMessage], search_term: str
+    ) -> tuple[QuerySet[EmailMessage], bool]:
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        try:
+            as_uuid = uuid.UUID(term)
+        except ValueError:
+            as_uuid = None
+        if as_uuid is not None:
+            matches = queryset.filter(notify_id=as_uuid) | queryset.filter(template_id=as_uuid)
+        else:
+            matches = queryset.filter(email_address=term)
+            if term.lower() != term:
+                matches = matches | queryset.filter(email_address=term.lower())
+        matches = matches | queryset.filter(sent_reference_digest=reference_digest(term))
+        return matches, False
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_retry_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm(PERM_RETRY)
+
+    @admin.action(description="Retry now (failed or retrying emails)", permissions=("retry",))
+    def retry_now(self, request: HttpRequest, queryset: QuerySet[EmailMessage]) -> None:
+        count = outbox.retry_now(queryset, by=request.user.get_username())
+        skipped = queryset.count() - count
+        self.message_user(request, f"{count} email(s) queued for an immediate retry.")
+        if skipped:
+            self.message_user(
+                request,
+                f"{skipped} email(s) skipped: only failed or retrying emails can be retried.",
+                messages.WARNING,
+            )
+
+    @admin.action(description="Refresh status from Notify", permissions=("retry",))
+    def refresh_status(self, request: HttpRequest, queryset: QuerySet[EmailMessage]) -> None:
+        count = outbox.request_refresh(queryset, by=request.user.get_username())
+        self.message_user(
+            request,
+            f"{count} email(s) will have their status fetched from Notify on the next sync run.",
+        )
+
+    def _pause_context(self, extra_context: dict[str, Any] | None) -> dict[str, Any]:
+        paused, since, message = SyncLease.pause_state()
+        context = dict(extra_context or {})
+        context["ngo_auth_paused"] = paused
+        context["ngo_auth_paused_since"] = since
+        context["ngo_auth_paused_message"] = message
+        return context
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        return super().changelist_view(request, self._pause_context(extra_context))
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        return super().change_view(request, object_id, form_url, self._pause_context(extra_context))

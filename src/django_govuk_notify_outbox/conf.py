@@ -1,0 +1,187 @@
+"""Every setting of the app, read in one place.
+
+``GOVUK_NOTIFY_API_KEY`` (required) and ``GOVUK_NOTIFY_BASE_URL`` are
+top-level Django settings; everything else lives in the ``GOVUK_NOTIFY_OUTBOX``
+dict. :func:`get_settings` reads them on every call so ``override_settings``
+works; it raises ``ImproperlyConfigured`` naming the bad setting.
+docs/configuration.md documents each one.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib.util
+from collections.abc import Mapping
+from typing import Any
+
+from django.conf import settings as django_settings
+from django.core.exceptions import ImproperlyConfigured
+
+DEFAULT_BASE_URL = "https://api.notifications.service.gov.uk"
+
+# (email age up to, seconds between polls). Older than the last row: tracking stops.
+DEFAULT_POLL_SCHEDULE: tuple[tuple[float, float], ...] = (
+    (10 * 60, 15.0),
+    (60 * 60, 60.0),
+    (6 * 3600, 300.0),
+    (24 * 3600, 1800.0),
+    # Notify times out "sending" after 72 h in a nightly job; one more day of slack.
+    (96 * 3600, 3600.0),
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class OutboxSettings:
+    """The validated settings. Times are seconds."""
+
+    api_key: str
+    base_url: str = DEFAULT_BASE_URL
+    timeout: float = 10.0
+    connect_timeout: float = 5.0
+    batch_size: int = 100
+    max_in_flight: int = 16
+    max_attempts: int = 10
+    max_age: float = 24 * 3600.0
+    backoff_base: float = 5.0
+    backoff_cap: float = 900.0
+    lookup_delay: float = 30.0
+    lease_seconds: float = 60.0
+    run_time_budget: float = 25.0
+    auth_probe_interval: float = 30.0
+    kick_on_commit: bool | None = None
+    poll_schedule: tuple[tuple[float, float], ...] = DEFAULT_POLL_SCHEDULE
+    list_poll_threshold: int = 100
+    list_poll_max_pages: int = 20
+    retention: float = 7 * 24 * 3600.0
+    rate_limit_per_minute: int | None = 3000
+    rate_limit_burst: int = 1000
+    show_personalisation_in_admin: bool = False
+    event_body_limit: int = 2000
+
+    @property
+    def kick_enabled(self) -> bool:
+        """Whether to kick the Celery sync task after a commit that queued email."""
+        if self.kick_on_commit is not None:
+            return self.kick_on_commit
+        return celery_configured()
+
+
+# Keys of GOVUK_NOTIFY_OUTBOX -> (field, accepted types).
+_NUMBER = (int, float)
+_KEYS: dict[str, tuple[str, tuple[type, ...]]] = {
+    "TIMEOUT": ("timeout", _NUMBER),
+    "CONNECT_TIMEOUT": ("connect_timeout", _NUMBER),
+    "BATCH_SIZE": ("batch_size", (int,)),
+    "MAX_IN_FLIGHT": ("max_in_flight", (int,)),
+    "MAX_ATTEMPTS": ("max_attempts", (int,)),
+    "MAX_AGE": ("max_age", _NUMBER),
+    "BACKOFF_BASE": ("backoff_base", _NUMBER),
+    "BACKOFF_CAP": ("backoff_cap", _NUMBER),
+    "LOOKUP_DELAY": ("lookup_delay", _NUMBER),
+    "LEASE_SECONDS": ("lease_seconds", _NUMBER),
+    "RUN_TIME_BUDGET": ("run_time_budget", _NUMBER),
+    "AUTH_PROBE_INTERVAL": ("auth_probe_interval", _NUMBER),
+    "KICK_ON_COMMIT": ("kick_on_commit", (bool, type(None))),
+    "POLL_SCHEDULE": ("poll_schedule", (list, tuple)),
+    "LIST_POLL_THRESHOLD": ("list_poll_threshold", (int,)),
+    "LIST_POLL_MAX_PAGES": ("list_poll_max_pages", (int,)),
+    "RETENTION": ("retention", _NUMBER),
+    "RATE_LIMIT_PER_MINUTE": ("rate_limit_per_minute", (int, type(None))),
+    "RATE_LIMIT_BURST": ("rate_limit_burst", (int,)),
+    "SHOW_PERSONALISATION_IN_ADMIN": ("show_personalisation_in_admin", (bool,)),
+    "EVENT_BODY_LIMIT": ("event_body_limit", (int,)),
+}
+
+_POSITIVE = {
+    "timeout",
+    "connect_timeout",
+    "batch_size",
+    "max_in_flight",
+    "max_attempts",
+    "max_age",
+    "lease_seconds",
+    "run_time_budget",
+    "list_poll_threshold",
+    "list_poll_max_pages",
+    "retention",
+    "rate_limit_burst",
+    "event_body_limit",
+}
+_NON_NEGATIVE = {"backoff_base", "backoff_cap", "lookup_delay", "auth_probe_interval"}
+
+
+def celery_configured() -> bool:
+    """True when Celery is importable and the project configured a broker."""
+    if importlib.util.find_spec("celery") is None:
+        return False
+    return bool(getattr(django_settings, "CELERY_BROKER_URL", None))
+
+
+def _poll_schedule(value: Any) -> tuple[tuple[float, float], ...]:
+    rows: list[tuple[float, float]] = []
+    for row in value:
+        if (
+            not isinstance(row, (list, tuple))
+            or len(row) != 2
+            or not all(isinstance(x, _NUMBER) and not isinstance(x, bool) for x in row)
+            or row[0] <= 0
+            or row[1] <= 0
+        ):
+            raise ImproperlyConfigured(
+                "GOVUK_NOTIFY_OUTBOX['POLL_SCHEDULE'] must be a list of "
+                "(max_age_seconds, interval_seconds) pairs of positive numbers"
+            )
+        rows.append((float(row[0]), float(row[1])))
+    if not rows or [r[0] for r in rows] != sorted(r[0] for r in rows):
+        raise ImproperlyConfigured(
+            "GOVUK_NOTIFY_OUTBOX['POLL_SCHEDULE'] must be non-empty and sorted by age"
+        )
+    return tuple(rows)
+
+
+def parse_outbox_dict(api_key: str, base_url: str, raw: Mapping[str, Any]) -> OutboxSettings:
+    """Validate the GOVUK_NOTIFY_OUTBOX dict; raises ImproperlyConfigured naming the key."""
+    if not isinstance(raw, Mapping):
+        raise ImproperlyConfigured("GOVUK_NOTIFY_OUTBOX must be a dict")
+    values: dict[str, Any] = {}
+    for key, value in raw.items():
+        if key not in _KEYS:
+            raise ImproperlyConfigured(
+                f"GOVUK_NOTIFY_OUTBOX[{key!r}] is not a setting; known: {', '.join(sorted(_KEYS))}"
+            )
+        field, types = _KEYS[key]
+        if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
+            names = " or ".join("None" if t is type(None) else t.__name__ for t in types)
+            raise ImproperlyConfigured(f"GOVUK_NOTIFY_OUTBOX[{key!r}] must be {names}")
+        if field == "poll_schedule":
+            value = _poll_schedule(value)
+        elif field in _POSITIVE and value is not None and value <= 0:
+            raise ImproperlyConfigured(f"GOVUK_NOTIFY_OUTBOX[{key!r}] must be positive")
+        elif (field in _NON_NEGATIVE or field == "rate_limit_per_minute") and (
+            value is not None and value < 0
+        ):
+            raise ImproperlyConfigured(f"GOVUK_NOTIFY_OUTBOX[{key!r}] must not be negative")
+        values[field] = value
+    result = OutboxSettings(api_key=api_key, base_url=base_url, **values)
+    # A run must end, including its slowest possible HTTP batch, well before its lease does.
+    if result.run_time_budget + 2 * result.timeout >= result.lease_seconds:
+        raise ImproperlyConfigured(
+            "GOVUK_NOTIFY_OUTBOX: RUN_TIME_BUDGET + 2 * TIMEOUT must be less than LEASE_SECONDS"
+        )
+    if result.backoff_cap < result.backoff_base:
+        raise ImproperlyConfigured(
+            "GOVUK_NOTIFY_OUTBOX['BACKOFF_CAP'] must not be less than BACKOFF_BASE"
+        )
+    return result
+
+
+def get_settings() -> OutboxSettings:
+    """The current settings; raises ImproperlyConfigured when they are missing or invalid."""
+    api_key = getattr(django_settings, "GOVUK_NOTIFY_API_KEY", None)
+    if not api_key or not isinstance(api_key, str):
+        raise ImproperlyConfigured("GOVUK_NOTIFY_API_KEY must be set to a GOV.UK Notify API key")
+    base_url = getattr(django_settings, "GOVUK_NOTIFY_BASE_URL", None) or DEFAULT_BASE_URL
+    if not isinstance(base_url, str):
+        raise ImproperlyConfigured("GOVUK_NOTIFY_BASE_URL must be a string")
+    raw = getattr(django_settings, "GOVUK_NOTIFY_OUTBOX", None) or {}
+    return parse_outbox_dict(api_key, base_url, raw)

@@ -1,0 +1,17 @@
+"""``manage.py notify_outbox_sync``: one outbox run, then print its summary."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+from ... import outbox
+
+
+class Command(BaseCommand):
+    help = "Run the GOV.UK Notify outbox once: send what is due, poll statuses, print a summary."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        summary = outbox.sync()
+        self.stdout.write(str(summary))

@@ -1,0 +1,70 @@
+"""``manage.py notify_outbox_worker``: run the outbox in a loop, for projects without Celery.
+
+Stops cleanly on SIGTERM or SIGINT: the current run finishes (it is bounded
+by RUN_TIME_BUDGET), the lease is released, then the command exits.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+import time
+from types import FrameType
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+from django.db import close_old_connections
+
+from ... import outbox
+
+logger = logging.getLogger(__name__)
+
+
+class Command(BaseCommand):
+    help = "Run the GOV.UK Notify outbox in a loop (Ctrl-C or SIGTERM stops it cleanly)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--interval",
+            type=float,
+            default=1.0,
+            help="Seconds to wait between runs (default 1).",
+        )
+        parser.add_argument("--once", action="store_true", help="Do one run, then exit.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        interval: float = options["interval"]
+        if interval < 0:
+            raise ValueError("--interval must not be negative")
+        stop = threading.Event()
+
+        def request_stop(signum: int, frame: FrameType | None) -> None:
+            if stop.is_set():
+                raise KeyboardInterrupt
+            self.stderr.write(f"signal {signum}: stopping after the current run")
+            stop.set()
+
+        previous = {
+            sig: signal.signal(sig, request_stop) for sig in (signal.SIGTERM, signal.SIGINT)
+        }
+        try:
+            while True:
+                started = time.monotonic()
+                try:
+                    summary = outbox.sync()
+                    if summary.ran or options["once"]:
+                        self.stdout.write(str(summary))
+                except Exception:
+                    logger.exception("outbox: a sync run failed; the next run will retry")
+                finally:
+                    close_old_connections()
+                if options["once"] or stop.is_set():
+                    break
+                stop.wait(max(0.0, interval - (time.monotonic() - started)))
+                if stop.is_set():
+                    break
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+        self.stdout.write("worker stopped")

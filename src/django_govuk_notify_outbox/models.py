@@ -1,0 +1,250 @@
+"""The outbox tables: EmailMessage, its EmailEvent timeline, and the SyncLease row."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import traceback as traceback_module
+from datetime import datetime
+from typing import Any
+
+from django.db import models
+from django.utils import timezone
+
+from . import statuses
+from .signals import status_changed
+
+logger = logging.getLogger(__name__)
+
+# Longest text kept in an event field; longer text is cut with a marker.
+TEXT_LIMIT = 2000
+
+
+def truncate(text: str, limit: int = TEXT_LIMIT) -> str:
+    """``text`` cut to ``limit`` characters, marked when cut."""
+    if len(text) <= limit:
+        return text
+    return text[: max(0, limit - 15)] + "…[truncated]"
+
+
+def one_line(text: str, limit: int = 500) -> str:
+    """``text`` on one line, cut to ``limit`` characters."""
+    return truncate(" ".join(text.split()), limit)
+
+
+def reference_digest(reference: str) -> str:
+    """SHA-256 hex of a reference: an indexable stand-in for up to 1000 characters."""
+    return hashlib.sha256(reference.encode("utf-8")).hexdigest()
+
+
+class EmailMessage(models.Model):
+    """One email to send through GOV.UK Notify, and everything known about it since."""
+
+    # What the caller asked for.
+    email_address = models.CharField(max_length=320)
+    template_id = models.UUIDField()
+    personalisation = models.JSONField(default=dict, blank=True)
+    reference = models.CharField(
+        max_length=1000, blank=True, default="", help_text="The caller's reference, if any."
+    )
+    email_reply_to_id = models.UUIDField(blank=True, null=True)
+    one_click_unsubscribe_url = models.TextField(blank=True, default="")
+
+    # The reference actually sent: the caller's, or outbox-<uuid>.
+    sent_reference = models.CharField(max_length=1000)
+    sent_reference_digest = models.CharField(max_length=64, db_index=True)
+    reference_is_ours = models.BooleanField(default=True)
+
+    status = models.CharField(
+        max_length=32, choices=statuses.CHOICES, default=statuses.SENDING_TO_NOTIFY
+    )
+    attempts = models.PositiveIntegerField(default=0)
+    # When the engine next has something to do with this email; NULL when nothing
+    # (final, or tracking stopped). The sync's idle query reads only this index.
+    next_action_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    # Set (write-ahead) while an attempt is in flight; cleared when its outcome is recorded.
+    attempt_started_at = models.DateTimeField(null=True, blank=True)
+    # The last attempt may have reached Notify: look it up before any resend.
+    outcome_unknown = models.BooleanField(default=False)
+    notify_id = models.UUIDField(null=True, blank=True, db_index=True)
+    notify_status = models.CharField(max_length=32, blank=True, default="")
+    last_error = models.CharField(max_length=500, blank=True, default="")
+
+    # Timestamps of each stage.
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+    # Start of the max-age window: creation, or the last "retry now".
+    queued_at = models.DateTimeField(default=timezone.now)
+    first_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    sent_to_notify_at = models.DateTimeField(null=True, blank=True)
+    notify_sending_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    # Poll bookkeeping.
+    last_polled_at = models.DateTimeField(null=True, blank=True)
+    polls = models.PositiveIntegerField(default=0)
+    tracking_stopped = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+        indexes = (
+            models.Index(fields=("status", "created_at"), name="ngo_msg_status_created"),
+            models.Index(fields=("email_address",), name="ngo_msg_email"),
+        )
+        permissions = (
+            ("view_personalisation", "Can view the personalisation of outbox emails"),
+            ("retry_emailmessage", "Can retry outbox emails and refresh their status"),
+        )
+
+    def __str__(self) -> str:
+        return f"{self.email_address} ({self.status})"
+
+    def transition(
+        self,
+        to_status: str,
+        *,
+        expected: str | None = None,
+        where: dict[str, Any] | None = None,
+        **fields: Any,
+    ) -> bool:
+        """Move to ``to_status`` with a conditional UPDATE; True when this call won.
+
+        ``expected`` (default: the status this instance holds) must still be the
+        row's status, so two writers cannot both win; ``where`` adds further
+        conditions (e.g. the attempt being recorded). ``fields`` are written in
+        the same UPDATE. A transition the state machine does not allow is
+        refused: logged, recorded as an event, and False is returned. The
+        ``status_changed`` signal is sent after a successful write.
+        """
+        from_status = expected if expected is not None else self.status
+        if not statuses.can_transition(from_status, to_status):
+            logger.error(
+                "outbox: refused transition %s -> %s for email %s",
+                from_status,
+                to_status,
+                self.pk,
+            )
+            EmailEvent.objects.create(
+                message_id=self.pk,
+                kind=EmailEvent.Kind.INFO,
+                from_status=from_status,
+                to_status=to_status,
+                detail=f"Refused transition {from_status} -> {to_status}: not allowed",
+            )
+            return False
+        now = timezone.now()
+        values: dict[str, Any] = {"status": to_status, "updated_at": now, **fields}
+        if statuses.is_final(to_status):
+            values["next_action_at"] = None
+            values.setdefault("completed_at", now)
+        if to_status == statuses.NOTIFY_SENDING:
+            values.setdefault("notify_sending_at", now)
+        rows = EmailMessage.objects.filter(pk=self.pk, status=from_status, **(where or {}))
+        won = rows.update(**values) == 1
+        if not won:
+            logger.info(
+                "outbox: email %s was no longer %s; %s not written", self.pk, from_status, to_status
+            )
+            return False
+        for name, value in values.items():
+            setattr(self, name, value)
+        if from_status != to_status:
+            EmailEvent.objects.create(
+                message_id=self.pk,
+                kind=EmailEvent.Kind.STATUS,
+                from_status=from_status,
+                to_status=to_status,
+                detail=values.get("last_error", "") or "",
+            )
+        try:
+            status_changed.send(
+                sender=EmailMessage, message=self, from_status=from_status, to_status=to_status
+            )
+        except Exception:
+            logger.exception("outbox: a status_changed receiver failed for email %s", self.pk)
+        return True
+
+
+class EmailEvent(models.Model):
+    """One thing that happened to an email: an HTTP exchange, an exception, a status change."""
+
+    class Kind(models.TextChoices):
+        HTTP = "http", "HTTP request"
+        EXCEPTION = "exception", "Exception"
+        STATUS = "status", "Status change"
+        INFO = "info", "Information"
+
+    message = models.ForeignKey(EmailMessage, on_delete=models.CASCADE, related_name="events")
+    created_at = models.DateTimeField(default=timezone.now)
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    method = models.CharField(max_length=8, blank=True, default="")
+    path = models.TextField(blank=True, default="")
+    http_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    outcome = models.CharField(max_length=16, blank=True, default="")
+    duration = models.FloatField(null=True, blank=True, help_text="Seconds.")
+    request_body = models.TextField(blank=True, default="")
+    response_body = models.TextField(blank=True, default="")
+    exception_type = models.CharField(max_length=200, blank=True, default="")
+    exception_message = models.TextField(blank=True, default="")
+    traceback = models.TextField(blank=True, default="")
+    from_status = models.CharField(max_length=32, blank=True, default="")
+    to_status = models.CharField(max_length=32, blank=True, default="")
+    detail = models.TextField(blank=True, default="")
+
+    class Meta:
+        ordering = ("created_at", "id")
+        indexes = (models.Index(fields=("message", "created_at"), name="ngo_event_message"),)
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.created_at:%Y-%m-%d %H:%M:%S}"
+
+    @classmethod
+    def for_exception(cls, message_id: int, exc: BaseException, detail: str = "") -> EmailEvent:
+        """An unsaved exception event for ``exc`` (its type, message and traceback)."""
+        return cls(
+            message_id=message_id,
+            kind=cls.Kind.EXCEPTION,
+            exception_type=f"{type(exc).__module__}.{type(exc).__qualname__}",
+            exception_message=truncate(str(exc)),
+            traceback=truncate(
+                "".join(traceback_module.format_exception(type(exc), exc, exc.__traceback__)),
+                8000,
+            ),
+            detail=detail,
+        )
+
+
+class SyncLease(models.Model):
+    """The single row that lets one sync run at a time, and the auth-pause state."""
+
+    SINGLETON_ID = 1
+
+    holder = models.CharField(max_length=200, blank=True, default="")
+    acquired_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    last_run_at = models.DateTimeField(null=True, blank=True)
+    auth_paused = models.BooleanField(default=False)
+    auth_paused_since = models.DateTimeField(null=True, blank=True)
+    auth_paused_message = models.TextField(blank=True, default="")
+    auth_checked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "sync lease"
+
+    def __str__(self) -> str:
+        return f"sync lease held by {self.holder or 'nobody'} until {self.expires_at}"
+
+    @classmethod
+    def get(cls) -> SyncLease:
+        """The singleton row, created when missing."""
+        lease, _ = cls.objects.get_or_create(pk=cls.SINGLETON_ID)
+        return lease
+
+    @classmethod
+    def pause_state(cls) -> tuple[bool, datetime | None, str]:
+        """(paused, since, message) of the auth pause, without creating the row."""
+        row = cls.objects.filter(pk=cls.SINGLETON_ID).first()
+        if row is None:
+            return (False, None, "")
+        return (row.auth_paused, row.auth_paused_since, row.auth_paused_message)

@@ -1,0 +1,195 @@
+"""The public API: ``send_email_notification``, a drop-in for the official client's method.
+
+It validates, stores one EmailMessage in the caller's transaction and returns
+it. Nothing goes over the network here: the outbox engine sends it later (and,
+when enabled, a Celery task is kicked once the transaction commits).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import string
+import uuid
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.db import DEFAULT_DB_ALIAS, connections, router, transaction
+
+from . import conf, statuses
+from .models import EmailEvent, EmailMessage, reference_digest
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["send_email_notification", "validate_email_address"]
+
+# notifications-utils recipient_validation/email_address.py, ported.
+_VALID_LOCAL_CHARS = r"a-zA-Z0-9.!#$%&'*+/=?^_`{|}~\-"
+_EMAIL_REGEX = re.compile(rf"^[{_VALID_LOCAL_CHARS}]+@([^.@][^@\s]+)$")
+_HOSTNAME_PART = re.compile(r"^(xn|[a-z0-9]+)(-?-[a-z0-9]+)*$", re.IGNORECASE)
+_TLD_PART = re.compile(r"^([a-z]{2,63}|xn--([a-z0-9]+-)*[a-z0-9]+)$", re.IGNORECASE)
+_OBSCURE_WHITESPACE = "\u180e\u200b\u200c\u200d\u2060\ufeff\u00a0\u202f"
+
+MAX_REFERENCE_LENGTH = 1000
+
+
+def _strip_whitespace(value: str) -> str:
+    for character in _OBSCURE_WHITESPACE:
+        value = value.replace(character, "")
+    return value.strip(string.whitespace)
+
+
+def validate_email_address(email_address: str) -> str:
+    """The address stripped of surrounding and invisible whitespace; ValueError if Notify
+    would reject it ("Not a valid email address")."""
+    if not isinstance(email_address, str):
+        raise TypeError(f"email_address must be a string, not {type(email_address).__name__}")
+    address = _strip_whitespace(email_address)
+    match = _EMAIL_REGEX.match(address)
+    if not match or len(address) > 320 or ".." in address:
+        raise ValueError("email_address is not a valid email address")
+    try:
+        hostname = match.group(1).encode("idna").decode("ascii")
+    except UnicodeError:
+        raise ValueError("email_address is not a valid email address") from None
+    parts = hostname.split(".")
+    if len(hostname) > 253 or len(parts) < 2:
+        raise ValueError("email_address is not a valid email address")
+    for part in parts:
+        if not part or len(part) > 63 or not _HOSTNAME_PART.match(part):
+            raise ValueError("email_address is not a valid email address")
+    if not _TLD_PART.match(parts[-1]):
+        raise ValueError("email_address is not a valid email address")
+    return address
+
+
+def _uuid(name: str, value: Any, *, optional: bool) -> uuid.UUID | None:
+    if value is None or (optional and value == ""):
+        if optional:
+            return None
+        raise TypeError(f"{name} is required")
+    if isinstance(value, uuid.UUID):
+        return value
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a UUID string, not {type(value).__name__}")
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        raise ValueError(f"{name} is not a valid UUID") from None
+
+
+def _personalisation(value: Any) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise TypeError(f"personalisation must be a dict, not {type(value).__name__}")
+    for key in value:
+        if not isinstance(key, str):
+            raise TypeError(f"personalisation keys must be strings, not {type(key).__name__}")
+    try:
+        text = json.dumps(dict(value), allow_nan=False)
+    except TypeError as exc:
+        raise TypeError(f"personalisation is not JSON-serialisable: {exc}") from None
+    except ValueError as exc:
+        raise ValueError(f"personalisation is not valid JSON: {exc}") from None
+    result: dict[str, Any] = json.loads(text)
+    return result
+
+
+def _reference(value: Any) -> str | None:
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise TypeError(f"reference must be a string, not {type(value).__name__}")
+    if len(value) > MAX_REFERENCE_LENGTH:
+        raise ValueError(
+            f"reference is too long: {len(value)} characters, at most {MAX_REFERENCE_LENGTH}"
+        )
+    return value
+
+
+def _unsubscribe_url(value: Any) -> str | None:
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise TypeError(f"one_click_unsubscribe_url must be a string, not {type(value).__name__}")
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        raise ValueError("one_click_unsubscribe_url is not a valid https url") from None
+    if parts.scheme != "https" or not parts.netloc or any(c.isspace() for c in value):
+        raise ValueError("one_click_unsubscribe_url is not a valid https url")
+    return value
+
+
+def _kick() -> None:
+    """Queue the Celery sync task; never raises (the email is safely stored anyway)."""
+    try:
+        from .tasks import sync
+
+        sync.apply_async(retry=False)
+    except Exception:
+        logger.warning(
+            "outbox: could not kick the sync task; the scheduled sync will send the email",
+            exc_info=True,
+        )
+
+
+def _kick_after_commit(using: str) -> None:
+    connection = connections[using]
+    if connection.in_atomic_block:
+        # Once per transaction: skip when a kick is already waiting for this commit.
+        for entry in connection.run_on_commit:
+            if entry[1] is _kick:
+                return
+    transaction.on_commit(_kick, using=using, robust=True)
+
+
+def send_email_notification(
+    email_address: str,
+    template_id: str | uuid.UUID,
+    personalisation: Mapping[str, Any] | None = None,
+    reference: str | None = None,
+    email_reply_to_id: str | uuid.UUID | None = None,
+    one_click_unsubscribe_url: str | None = None,
+) -> EmailMessage:
+    """Store an email for sending through GOV.UK Notify and return its EmailMessage.
+
+    Validates every argument first (ValueError/TypeError naming the argument,
+    nothing stored), then inserts one row in status ``sending-to-notify`` inside
+    the caller's transaction: if it rolls back, nothing is ever sent.
+    """
+    address = validate_email_address(email_address)
+    template = _uuid("template_id", template_id, optional=False)
+    assert template is not None
+    values = _personalisation(personalisation)
+    ref = _reference(reference)
+    reply_to = _uuid("email_reply_to_id", email_reply_to_id, optional=True)
+    unsubscribe = _unsubscribe_url(one_click_unsubscribe_url)
+    settings = conf.get_settings()
+
+    sent_reference = ref if ref is not None else f"outbox-{uuid.uuid4()}"
+    using = router.db_for_write(EmailMessage) or DEFAULT_DB_ALIAS
+    with transaction.atomic(using=using):
+        message = EmailMessage(
+            email_address=address,
+            template_id=template,
+            personalisation=values,
+            reference=ref or "",
+            email_reply_to_id=reply_to,
+            one_click_unsubscribe_url=unsubscribe or "",
+            sent_reference=sent_reference,
+            sent_reference_digest=reference_digest(sent_reference),
+            reference_is_ours=ref is None,
+            status=statuses.SENDING_TO_NOTIFY,
+        )
+        message.next_action_at = message.created_at
+        message.save(using=using)
+        EmailEvent.objects.using(using).create(
+            message=message, kind=EmailEvent.Kind.INFO, detail="Queued for sending"
+        )
+    if settings.kick_enabled:
+        _kick_after_commit(using)
+    return message

@@ -1,0 +1,82 @@
+"""Fixtures for the outbox tests: fast settings, and the emulator wired in as Notify."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from pytest_django.fixtures import Settings as SettingsWrapper
+
+from django_govuk_notify_outbox import outbox, statuses
+from django_govuk_notify_outbox.models import EmailMessage
+
+TEMPLATE_WELCOME = "f2a6c3b1-0001-4c1d-9e2f-3a4b5c6d7e01"
+TEMPLATE_PLAIN = "f2a6c3b1-0004-4c1d-9e2f-3a4b5c6d7e04"
+TEMPLATE_ARCHIVED = "f2a6c3b1-0005-4c1d-9e2f-3a4b5c6d7e05"
+
+# Short delays so the tests run in seconds; each test may override more.
+FAST: dict[str, Any] = {
+    "TIMEOUT": 3.0,
+    "CONNECT_TIMEOUT": 1.0,
+    "BACKOFF_BASE": 0.0,
+    "BACKOFF_CAP": 0.0,
+    "LOOKUP_DELAY": 0.0,
+    "LEASE_SECONDS": 30.0,
+    "RUN_TIME_BUDGET": 15.0,
+    "AUTH_PROBE_INTERVAL": 0.0,
+    "KICK_ON_COMMIT": False,
+    "POLL_SCHEDULE": [(3600, 0.01)],
+    "RATE_LIMIT_PER_MINUTE": None,
+}
+
+
+@pytest.fixture(autouse=True)
+def fast_outbox(settings: SettingsWrapper) -> dict[str, Any]:
+    settings.GOVUK_NOTIFY_OUTBOX = dict(FAST)
+    return settings.GOVUK_NOTIFY_OUTBOX  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def emulator(notify_emulator: Any, settings: SettingsWrapper) -> Iterator[Any]:
+    """The emulator as Notify (test key), cleared before and after the test."""
+    settings.GOVUK_NOTIFY_API_KEY = notify_emulator.api_key
+    settings.GOVUK_NOTIFY_BASE_URL = notify_emulator.base_url
+    notify_emulator.clear()
+    notify_emulator.faults(
+        latency_ms=0,
+        jitter_ms=0,
+        error_5xx_rate=0,
+        error_429_rate=0,
+        drop_after_store_rate=0,
+        stall_rate=0,
+        stall_ms=0,
+        refuse_connections_ms=0,
+    )
+    yield notify_emulator
+    notify_emulator.faults(
+        error_5xx_rate=0,
+        error_429_rate=0,
+        drop_after_store_rate=0,
+        stall_rate=0,
+        refuse_connections_ms=0,
+    )
+
+
+def outbox_settings(settings: SettingsWrapper, **changes: Any) -> None:
+    """Merge ``changes`` into GOVUK_NOTIFY_OUTBOX."""
+    settings.GOVUK_NOTIFY_OUTBOX = {**settings.GOVUK_NOTIFY_OUTBOX, **changes}
+
+
+def sync_until_settled(max_runs: int = 30) -> list[outbox.SyncSummary]:
+    """Run sync until no email is left to send (every email accepted or failed)."""
+    summaries = []
+    for _ in range(max_runs):
+        summaries.append(outbox.sync())
+        if not EmailMessage.objects.filter(status__in=statuses.TO_SEND).exists():
+            break
+    return summaries
+
+
+def reload(message: EmailMessage) -> EmailMessage:
+    return EmailMessage.objects.get(pk=message.pk)
