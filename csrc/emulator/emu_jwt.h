@@ -13,16 +13,22 @@ typedef struct emu_jwt {
     int has_iat;           /* payload has "iat" */
     int iat_is_number;     /* ... and it is an integer or a real */
     int64_t iat;
-    int has_other_claims;  /* exp, nbf, aud or any claim beyond iss/iat */
-    int exp_in_past;       /* "exp" present and earlier than now (caller passes now) */
+    int has_other_claims;  /* a claim PyJWT rejects once the signature matches (with
+                            * Notify's 30 s leeway): any "aud", an "exp" at or before
+                            * now-30, an "nbf" after now+30, or a non-numeric exp/nbf.
+                            * Other claims (jti, ...) are ignored, as PyJWT does. */
+    int exp_in_past;       /* "exp" present and at or before now-30 (caller passes now) */
     size_t signing_len;    /* length of "<header>.<payload>" at the token start */
     unsigned char sig[64]; /* decoded signature */
-    size_t sig_len;
+    size_t sig_len;        /* 0 when the signature part is empty or longer than 64 bytes */
+    int has_iss;           /* payload has "iss" (of any type; iss == NULL unless a string) */
 } emu_jwt;
 
 /* Decodes a compact JWS without verifying it. now is the current Unix time.
- * Returns 0 when the token has three base64url parts whose first two are
- * JSON objects, else -1 (then nothing needs freeing). */
+ * Returns 0 when the token has exactly three unpadded base64url parts whose
+ * first two are JSON objects (and a "kid" header, if any, is a string, as
+ * PyJWT requires), else -1 (then nothing needs freeing). On success the
+ * caller releases *out with emu_jwt_free(). */
 int emu_jwt_decode(const char *token, int64_t now, emu_jwt *out);
 
 /* 1 when HMAC-SHA256(secret, signing input) equals the token's signature

@@ -10,9 +10,18 @@
 
 #include "emu_errors.h"
 
-/* 1 when s is a UUID Python's uuid.UUID() accepts in the canonical
- * 8-4-4-4-12 hex form (either case), else 0. */
+/* 1 when Python's uuid.UUID(s) accepts s, as Notify's schema format
+ * "validate_uuid" does, else 0. That is the canonical 8-4-4-4-12 hex form
+ * in either case, and also what UUID() tolerates: "urn:"/"uuid:" and
+ * surrounding braces removed, hyphens anywhere, then 32 characters that
+ * int(x, 16) reads (32 hex digits, or with a "+" sign, "0x" prefix, "_"
+ * between digits or surrounding whitespace that keep the length 32). */
 int emu_uuid_valid(const char *s);
+
+/* When emu_uuid_valid(s), writes the canonical lower-case 36-character form
+ * of the same UUID (what Notify stores and returns) to out and returns 0;
+ * else returns -1. */
+int emu_uuid_normalise(const char *s, char out[37]);
 
 /* Notify's email-address check (notifications-utils validate_email_address):
  * strips surrounding/obscure whitespace, regex, length <= 320, no "..",
@@ -31,6 +40,11 @@ json_t *emu_parse_body(const char *data, size_t len);
  * appending one ValidationError per problem with Notify's exact messages
  * (all errors, not only the first). Returns the number of errors added. */
 size_t emu_validate_post_email(json_t *body, emu_errors *errs);
+
+/* The same with the clock supplied: now is the current UTC time in Unix
+ * seconds, used by scheduled_for's "datetime_within_next_day" check.
+ * emu_validate_post_email() reads the real clock and calls this. */
+size_t emu_validate_post_email_at(json_t *body, double now, emu_errors *errs);
 
 /* One query parameter of GET /v2/notifications, as received (decoded). */
 typedef struct emu_param {
@@ -66,7 +80,8 @@ enum {
 size_t emu_validate_list_query(const emu_param *params, size_t n, emu_list_query *out,
                                emu_errors *errs);
 
-/* The bit for an email status name ("created", "delivered", ...), or 0. */
+/* The bit for an email status name ("created", "sending", "delivered",
+ * "permanent-failure", "temporary-failure", "technical-failure"), or 0. */
 unsigned emu_status_bit(const char *status);
 
 #endif

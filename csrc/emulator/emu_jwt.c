@@ -1,0 +1,226 @@
+/* Decoding and HS256 verification of bearer tokens. See emu_jwt.h. */
+#include "emu_jwt.h"
+
+#include <jansson.h>
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/params.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Notify's allowed clock skew, PyJWT's leeway (notify-api.md §1.3). */
+#define EMU_JWT_LEEWAY 30
+
+/* The 6-bit value of a base64url character, or -1. */
+static int emu__b64url_val(unsigned char c)
+{
+    if (c >= 'A' && c <= 'Z')
+        return c - 'A';
+    if (c >= 'a' && c <= 'z')
+        return c - 'a' + 26;
+    if (c >= '0' && c <= '9')
+        return c - '0' + 52;
+    if (c == '-')
+        return 62;
+    if (c == '_')
+        return 63;
+    return -1;
+}
+
+/* Decodes len characters of unpadded base64url into out (room for
+ * len*3/4+1 bytes). Returns the decoded length, or -1 on a character outside
+ * the alphabet (padding included) or an impossible length. Allocates
+ * nothing. */
+static long emu__b64url_decode(const char *in, size_t len, unsigned char *out)
+{
+    if (len % 4 == 1)
+        return -1;
+    size_t o = 0;
+    unsigned acc = 0;
+    int bits = 0;
+    for (size_t i = 0; i < len; i++) {
+        int v = emu__b64url_val((unsigned char)in[i]);
+        if (v < 0)
+            return -1;
+        acc = (acc << 6) | (unsigned)v;
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            out[o++] = (unsigned char)((acc >> bits) & 0xff);
+        }
+    }
+    return (long)o;
+}
+
+/* Decodes one base64url part as a JSON object. Returns a new reference, or
+ * NULL when it is not base64url, not JSON or not an object. */
+static json_t *emu__decode_json_part(const char *in, size_t len)
+{
+    unsigned char *buf = malloc(len * 3 / 4 + 1);
+    if (!buf)
+        return NULL;
+    long n = emu__b64url_decode(in, len, buf);
+    json_t *v = NULL;
+    if (n >= 0)
+        v = json_loadb((const char *)buf, (size_t)n, 0, NULL);
+    free(buf);
+    if (v && !json_is_object(v)) {
+        json_decref(v);
+        return NULL;
+    }
+    return v;
+}
+
+/* The integer part of a JSON number (as Python's int() of it), via *out.
+ * Returns 1 for an integer or a finite real, else 0. */
+static int emu__json_int(const json_t *v, int64_t *out)
+{
+    if (json_is_integer(v)) {
+        *out = (int64_t)json_integer_value(v);
+        return 1;
+    }
+    if (json_is_real(v)) {
+        double d = json_real_value(v);
+        if (d != d || d > 9.2e18 || d < -9.2e18)
+            return 0;
+        *out = (int64_t)d;
+        return 1;
+    }
+    return 0;
+}
+
+int emu_jwt_decode(const char *token, int64_t now, emu_jwt *out)
+{
+    memset(out, 0, sizeof(*out));
+    if (!token)
+        return -1;
+    const char *d1 = strchr(token, '.');
+    if (!d1)
+        return -1;
+    const char *d2 = strchr(d1 + 1, '.');
+    if (!d2 || strchr(d2 + 1, '.'))
+        return -1;
+
+    json_t *header = emu__decode_json_part(token, (size_t)(d1 - token));
+    if (!header)
+        return -1;
+    json_t *payload = emu__decode_json_part(d1 + 1, (size_t)(d2 - d1 - 1));
+    if (!payload) {
+        json_decref(header);
+        return -1;
+    }
+    int rc = -1;
+    json_t *kid = json_object_get(header, "kid");
+    if (kid && !json_is_string(kid))
+        goto done;
+
+    size_t sig_chars = strlen(d2 + 1);
+    unsigned char *sig = malloc(sig_chars * 3 / 4 + 1);
+    if (!sig)
+        goto done;
+    long sig_len = emu__b64url_decode(d2 + 1, sig_chars, sig);
+    if (sig_len < 0) {
+        free(sig);
+        goto done;
+    }
+    if ((size_t)sig_len <= sizeof(out->sig)) {
+        memcpy(out->sig, sig, (size_t)sig_len);
+        out->sig_len = (size_t)sig_len;
+    }
+    free(sig);
+
+    json_t *alg = json_object_get(header, "alg");
+    if (json_is_string(alg)) {
+        const char *a = json_string_value(alg);
+        size_t n = strlen(a);
+        if (n >= sizeof(out->alg))
+            n = sizeof(out->alg) - 1; /* long names can never equal "HS256" */
+        memcpy(out->alg, a, n);
+        out->alg[n] = '\0';
+        if (strlen(a) >= sizeof(out->alg))
+            out->alg[0] = '?';
+    }
+
+    json_t *iss = json_object_get(payload, "iss");
+    if (iss) {
+        out->has_iss = 1;
+        if (json_is_string(iss)) {
+            out->iss = strdup(json_string_value(iss));
+            if (!out->iss)
+                goto done;
+        }
+    }
+    json_t *iat = json_object_get(payload, "iat");
+    if (iat) {
+        out->has_iat = 1;
+        out->iat_is_number = emu__json_int(iat, &out->iat);
+    }
+    if (json_object_get(payload, "aud"))
+        out->has_other_claims = 1;
+    json_t *exp = json_object_get(payload, "exp");
+    if (exp) {
+        int64_t v;
+        if (!emu__json_int(exp, &v)) {
+            out->has_other_claims = 1;
+        } else if (v <= now - EMU_JWT_LEEWAY) {
+            out->exp_in_past = 1;
+            out->has_other_claims = 1;
+        }
+    }
+    json_t *nbf = json_object_get(payload, "nbf");
+    if (nbf) {
+        int64_t v;
+        if (!emu__json_int(nbf, &v) || v > now + EMU_JWT_LEEWAY)
+            out->has_other_claims = 1;
+    }
+    out->signing_len = (size_t)(d2 - token);
+    rc = 0;
+done:
+    json_decref(header);
+    json_decref(payload);
+    if (rc != 0) {
+        free(out->iss);
+        memset(out, 0, sizeof(*out));
+    }
+    return rc;
+}
+
+int emu_jwt_verify_hs256(const char *token, const emu_jwt *t, const char *secret)
+{
+    if (!token || !t || !secret || t->sig_len != 32 || strlen(token) < t->signing_len)
+        return 0;
+    unsigned char mac[EVP_MAX_MD_SIZE];
+    size_t mac_len = 0;
+    int ok = 0;
+    EVP_MAC *hmac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+    EVP_MAC_CTX *ctx = hmac ? EVP_MAC_CTX_new(hmac) : NULL;
+    if (ctx) {
+        char digest[] = "SHA256";
+        OSSL_PARAM params[] = {
+            OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
+            OSSL_PARAM_construct_end(),
+        };
+        if (EVP_MAC_init(ctx, (const unsigned char *)secret, strlen(secret), params) == 1 &&
+            EVP_MAC_update(ctx, (const unsigned char *)token, t->signing_len) == 1 &&
+            EVP_MAC_final(ctx, mac, &mac_len, sizeof(mac)) == 1)
+            ok = mac_len == 32 && CRYPTO_memcmp(mac, t->sig, 32) == 0;
+        else
+            ERR_clear_error();
+    } else {
+        ERR_clear_error();
+    }
+    EVP_MAC_CTX_free(ctx);
+    EVP_MAC_free(hmac);
+    OPENSSL_cleanse(mac, sizeof(mac));
+    return ok;
+}
+
+void emu_jwt_free(emu_jwt *t)
+{
+    if (!t)
+        return;
+    free(t->iss);
+    t->iss = NULL;
+}
