@@ -289,10 +289,21 @@ void ngo_client_free(ngo_client *c)
 /* ---- one transfer ---------------------------------------------------------- */
 
 /* 1 when Notify's rate limit applies to this request (§5.1: POST
- * /v2/notifications/{sms,email,letter}). */
+ * /v2/notifications/{sms,email,letter}); path may be a path or a URL. */
 static int ngo__is_rate_limited(const ngo_request *r)
 {
-    return !strcmp(r->method, "POST") && !strncmp(r->path, "/v2/notifications/", 18);
+    const char *path = r->path;
+    const char *scheme_end = strstr(path, "://");
+
+    if(strcmp(r->method, "POST"))
+        return 0;
+    /* An absolute URL: the path starts at the first '/' after the host. */
+    if(scheme_end && !memchr(path, '/', (size_t)(scheme_end - path))) {
+        path = strchr(scheme_end + 3, '/');
+        if(!path)
+            return 0;
+    }
+    return !strncmp(path, "/v2/notifications/", 18);
 }
 
 /* Releases everything x holds except the response buffer, returning the
