@@ -114,7 +114,7 @@ def test_manage_py_check_reports_the_errors(settings: SettingsWrapper) -> None:
     settings.GOVUK_NOTIFY_API_KEY = "broken"
     from django.core.management.base import SystemCheckError
 
-    with pytest.raises(SystemCheckError, match="django_govuk_notify_outbox.E002"):
+    with pytest.raises(SystemCheckError, match=r"django_govuk_notify_outbox\.E002"):
         call_command("check")
 
 
