@@ -36,7 +36,7 @@ PERM_RETRY = "django_govuk_notify_outbox.retry_emailmessage"
 COUNT_CAP = 10_000
 
 
-class CappedCountPaginator(Paginator):
+class CappedCountPaginator(Paginator):  # type: ignore[type-arg]
     """A paginator whose count stops at COUNT_CAP: never a full-table COUNT(*)."""
 
     @cached_property
@@ -78,13 +78,13 @@ class EmailEventInline(_InlineBase):
         "traceback",
     )
 
-    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         fields = list(self.base_fields)
         if _show_personalisation(request):
             fields.insert(fields.index("response_body"), "request_body")
         return fields
 
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         return self.get_fields(request, obj)
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
@@ -167,7 +167,7 @@ class EmailMessageAdmin(_AdminBase):
     def personalisation_hidden(self, obj: EmailMessage) -> str:
         return f"Hidden ({len(obj.personalisation or {})} fields)"
 
-    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         fields = list(self.base_fields)
         shown = (
             "personalisation_json" if _show_personalisation(request) else "personalisation_hidden"
@@ -175,7 +175,7 @@ class EmailMessageAdmin(_AdminBase):
         fields.insert(2, shown)
         return fields
 
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         return self.get_fields(request, obj)
 
     def get_search_results(

@@ -144,7 +144,8 @@ def parse_outbox_dict(api_key: str, base_url: str, raw: Mapping[str, Any]) -> Ou
     if not isinstance(raw, Mapping):
         raise ImproperlyConfigured("GOVUK_NOTIFY_OUTBOX must be a dict")
     values: dict[str, Any] = {}
-    for key, value in raw.items():
+    for key in raw:
+        value: Any = raw[key]
         if key not in _KEYS:
             raise ImproperlyConfigured(
                 f"GOVUK_NOTIFY_OUTBOX[{key!r}] is not a setting; known: {', '.join(sorted(_KEYS))}"
@@ -153,12 +154,13 @@ def parse_outbox_dict(api_key: str, base_url: str, raw: Mapping[str, Any]) -> Ou
         if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
             names = " or ".join("None" if t is type(None) else t.__name__ for t in types)
             raise ImproperlyConfigured(f"GOVUK_NOTIFY_OUTBOX[{key!r}] must be {names}")
+        number: Any = value
         if field == "poll_schedule":
             value = _poll_schedule(value)
-        elif field in _POSITIVE and value is not None and value <= 0:
+        elif field in _POSITIVE and number is not None and number <= 0:
             raise ImproperlyConfigured(f"GOVUK_NOTIFY_OUTBOX[{key!r}] must be positive")
         elif (field in _NON_NEGATIVE or field == "rate_limit_per_minute") and (
-            value is not None and value < 0
+            number is not None and number < 0
         ):
             raise ImproperlyConfigured(f"GOVUK_NOTIFY_OUTBOX[{key!r}] must not be negative")
         values[field] = value

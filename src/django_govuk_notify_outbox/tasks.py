@@ -17,7 +17,7 @@ from celery import shared_task
 from . import outbox
 
 
-@shared_task(name="django_govuk_notify_outbox.tasks.sync", ignore_result=True)
+@shared_task(name="django_govuk_notify_outbox.tasks.sync", ignore_result=True)  # type: ignore[untyped-decorator]
 def sync() -> dict[str, Any]:
     """One outbox run (see outbox.sync); returns its summary as a dict."""
     return dataclasses.asdict(outbox.sync())

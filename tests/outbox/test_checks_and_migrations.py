@@ -17,7 +17,7 @@ GOOD_KEY = "my_key-26785a09-ab16-4eb0-8407-a37497a57506-3d844edf-8d35-48ac-975b-
 SECRET = "3d844edf-8d35-48ac-975b-e847b4f122b0"
 
 
-def ids(settings: SettingsWrapper) -> list[str]:
+def ids(settings: SettingsWrapper) -> list[str | None]:
     return [m.id for m in check_settings()]
 
 

@@ -19,7 +19,7 @@ from .conftest import TEMPLATE_WELCOME, outbox_settings
 
 pytestmark = pytest.mark.django_db
 
-VALID = {"email_address": "someone@example.gov.uk", "template_id": TEMPLATE_WELCOME}
+VALID: dict[str, Any] = {"email_address": "someone@example.gov.uk", "template_id": TEMPLATE_WELCOME}
 
 
 # notifications-utils tests/recipient_validation/test_email_address.py (valid and invalid lists)
@@ -169,7 +169,7 @@ def test_emails_link_to_the_callers_models_by_fk_and_m2m() -> None:
     reset = PasswordReset.objects.create(username="ada", email=email)
     notice = LegalNotice.objects.create(title="Notice")
     notice.emails.add(email, send_email_notification(**VALID))
-    assert email.password_resets.get() == reset  # type: ignore[attr-defined]
+    assert email.password_resets.get() == reset
     assert notice.emails.count() == 2
 
 
