@@ -33,6 +33,7 @@ from typing import Any
 
 from demo.children import PYTHON, ChildFailed, Children, python_env, read_startup_lines
 from demo.mix import Email, Template, plan
+from demo.paths import RUN_DIR
 from demo.progress import ProgressTable
 from django_govuk_notify_outbox.statuses import ALL as STATUS_ORDER
 from django_govuk_notify_outbox.statuses import FINAL
@@ -111,6 +112,7 @@ def prepare_database() -> None:
 def email_templates() -> list[Template]:
     """The emulator's email templates, read through the package's client."""
     from django.conf import settings
+
     from django_govuk_notify_outbox.client import NotificationsAPIClient
 
     client = NotificationsAPIClient(
@@ -183,23 +185,34 @@ def failure_reasons() -> Counter[str]:
     return reasons
 
 
-def notify_requests(stats: dict[str, Any]) -> tuple[int, dict[str, dict[str, int]]]:
-    """Total Notify API requests the emulator answered, and per route."""
-    routes: dict[str, dict[str, int]] = {
-        route: {str(k): int(v) for k, v in outcomes.items()}
-        for route, outcomes in stats.get("requests", {}).items()
-        if "/_emulator" not in route
-    }
+def notify_requests(
+    stats: dict[str, Any], before: dict[str, Any]
+) -> tuple[int, dict[str, dict[str, int]]]:
+    """Notify API requests the emulator answered since `before` (the demo's
+    own template look-up is in `before`): the total, and per route."""
+    routes: dict[str, dict[str, int]] = {}
+    for route, outcomes in stats.get("requests", {}).items():
+        if "/_emulator" in route:
+            continue
+        earlier = before.get("requests", {}).get(route, {})
+        counts = {str(k): int(v) - int(earlier.get(k, 0)) for k, v in outcomes.items()}
+        counts = {k: v for k, v in counts.items() if v}
+        if counts:
+            routes[route] = counts
     return sum(sum(o.values()) for o in routes.values()), routes
 
 
 def build_summary(
-    counts: Counter[str], elapsed: float, emails: Sequence[Email], stats: dict[str, Any]
+    counts: Counter[str],
+    elapsed: float,
+    emails: Sequence[Email],
+    stats: dict[str, Any],
+    before: dict[str, Any],
 ) -> dict[str, Any]:
     """The facts the demo reports, from the database and the emulator."""
     from django_govuk_notify_outbox.models import EmailMessage
 
-    total_requests, routes = notify_requests(stats)
+    total_requests, routes = notify_requests(stats, before)
     sent_refs = list(
         EmailMessage.objects.exclude(notify_id=None).values_list("sent_reference", flat=True)
     )
@@ -212,7 +225,7 @@ def build_summary(
         "delivered": counts.get("notify-delivered", 0),
         "failed": sum(n for s, n in counts.items() if s in FINAL and s != "notify-delivered"),
         "failure_reasons": dict(failure_reasons().most_common()),
-        "seconds": round(elapsed, 2),
+        "seconds": round(elapsed, 3),
         "notify_requests": total_requests,
         "notify_requests_by_route": routes,
         "emulator_stored": int(stats.get("stored", 0)),
@@ -232,7 +245,7 @@ def print_summary(summary: dict[str, Any]) -> None:
     say(f"  failed                {s['failed']:>7,}")
     for reason, n in s["failure_reasons"].items():
         say(f"    {n:>5,} x {reason}")
-    say(f"  Notify requests made  {s['notify_requests']:>7,}")
+    say(f"  Notify requests made  {s['notify_requests']:>7,}  (by the outbox, per the emulator)")
     for route, outcomes in sorted(s["notify_requests_by_route"].items()):
         detail = ", ".join(f"{k} x{v:,}" for k, v in sorted(outcomes.items()))
         say(f"    {route}: {detail}")
@@ -277,8 +290,6 @@ def _sigterm(_signum: int, _frame: FrameType | None) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """The whole demo; returns the exit status."""
-    from demo.settings import RUN_DIR
-
     if RUN_DIR.exists():
         shutil.rmtree(RUN_DIR)
     RUN_DIR.mkdir(parents=True)
@@ -313,6 +324,7 @@ def run(args: argparse.Namespace) -> int:
         prepare_database()
 
         emails = plan(args.count, email_templates())
+        stats_before = http_json(f"{base_url}/_emulator/stats")
         kinds = Counter(e.kind for e in emails)
         say(
             f"Queueing {len(emails):,} emails with send_email_notification: "
@@ -324,7 +336,8 @@ def run(args: argparse.Namespace) -> int:
         children.spawn("worker", [PYTHON, "-m", "django", "notify_outbox_worker"], env)
         counts, elapsed = watch(children, len(emails), args.timeout)
 
-        summary = build_summary(counts, elapsed, emails, http_json(f"{base_url}/_emulator/stats"))
+        stats = http_json(f"{base_url}/_emulator/stats")
+        summary = build_summary(counts, elapsed, emails, stats, stats_before)
         (RUN_DIR / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
         print_summary(summary)
 

@@ -120,9 +120,15 @@ def shares(count: int) -> dict[str, int]:
     return n
 
 
-def _value(name: str, first: str, last: str, rng: random.Random) -> str:
+def _value(name: str, first: str, last: str, rng: random.Random) -> str | list[str]:
     """A plausible value for placeholder `name`."""
     key = re.sub(r"[\s_-]", "", name.lower())
+    if key.startswith(("has", "is", "show")):
+        return rng.choice(["yes", ""])  # a conditional ((name??text)): shown when truthy
+    if "items" in key or "list" in key:
+        return rng.sample(["Passport photo", "Birth certificate", "Utility bill", "Council tax"], 2)
+    if "total" in key or "amount" in key or "price" in key or "fee" in key:
+        return f"£{rng.randint(10, 200)}.{rng.randint(0, 99):02d}"
     if "first" in key or key == "name":
         return first
     if "last" in key or "surname" in key:

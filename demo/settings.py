@@ -7,9 +7,8 @@ and test API key through the environment before Django starts.
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
-RUN_DIR = Path(os.environ.get("NGO_DEMO_RUN_DIR", Path(__file__).resolve().parent / "run"))
+from demo.paths import RUN_DIR
 
 SECRET_KEY = "demo-only-not-secret"
 DEBUG = True
