@@ -274,7 +274,9 @@ class FakeNotify:
         self.server = _FakeServer(("127.0.0.1", 0), _Handler)
         self.server.state = FakeState()
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
         self.thread.start()
 
     @property
