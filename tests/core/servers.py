@@ -30,7 +30,9 @@ SECRET = "3d844edf-8d35-48ac-975b-e847b4f122b0"
 API_KEY = f"test_key-{SERVICE_ID}-{SECRET}"
 TEMPLATE_ID = "f33517ff-2a88-4f6e-b855-c550268ce08a"
 NAMESPACE = uuid.UUID("6ba7b811-9dad-11d1-80b4-00c04fd430c8")
-UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+UUID_RE = re.compile(
+    r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+)
 
 
 def _compact(obj: Any) -> bytes:
@@ -38,7 +40,9 @@ def _compact(obj: Any) -> bytes:
 
 
 def _error(status: int, error: str, message: str) -> tuple[int, bytes]:
-    return status, _compact({"errors": [{"error": error, "message": message}], "status_code": status})
+    return status, _compact(
+        {"errors": [{"error": error, "message": message}], "status_code": status}
+    )
 
 
 @dataclass
@@ -86,7 +90,11 @@ def _notification(n: int, root: str) -> dict[str, Any]:
         "sent_at": None,
         "status": "created",
         "subject": "Subject",
-        "template": {"id": TEMPLATE_ID, "uri": f"{root}v2/template/{TEMPLATE_ID}/version/1", "version": 1},
+        "template": {
+            "id": TEMPLATE_ID,
+            "uri": f"{root}v2/template/{TEMPLATE_ID}/version/1",
+            "version": 1,
+        },
         "type": "email",
     }
 
@@ -114,7 +122,9 @@ def fake_notify_response(
             return _error(400, "ValidationError", "email_address Not a valid email address")
         if email.startswith("ratelimited"):
             return _error(
-                429, "RateLimitError", "Exceeded rate limit for key type LIVE of 3000 requests per 60 seconds"
+                429,
+                "RateLimitError",
+                "Exceeded rate limit for key type LIVE of 3000 requests per 60 seconds",
             )
         if email.startswith("boom"):
             return 500, b"<html><body>Internal Server Error</body></html>"
@@ -148,9 +158,15 @@ def fake_notify_response(
             }
         )
     if method == "GET" and path == "/v2/notifications":
-        unknown = sorted(set(query) - {"status", "template_type", "reference", "older_than", "include_jobs"})
+        unknown = sorted(
+            set(query) - {"status", "template_type", "reference", "older_than", "include_jobs"}
+        )
         if unknown:
-            return _error(400, "ValidationError", f"Additional properties are not allowed ({', '.join(unknown)} was unexpected)")
+            return _error(
+                400,
+                "ValidationError",
+                f"Additional properties are not allowed ({', '.join(unknown)} was unexpected)",
+            )
         rows = [_notification(n, root) for n in range(STORED, 0, -1)]
         if "reference" in query:
             rows = [r for r in rows if r["reference"] == query["reference"][0]]
@@ -220,7 +236,7 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server: _FakeServer
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: Any) -> None:
         pass
 
     def _handle(self) -> None:
@@ -239,7 +255,9 @@ class _Handler(BaseHTTPRequestHandler):
             if delay:
                 time.sleep(delay)
         elif not auth.startswith("Bearer "):
-            status, payload = _error(401, "AuthError", "Unauthorized: authentication token must be provided")
+            status, payload = _error(
+                401, "AuthError", "Unauthorized: authentication token must be provided"
+            )
         else:
             try:
                 rec.claims = jwt.decode(auth[7:], SECRET, algorithms=["HS256"], leeway=30)

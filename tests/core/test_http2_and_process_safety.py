@@ -149,11 +149,13 @@ def test_two_threads_using_clients_at_once_are_serialised_safely(notify: FakeNot
                 ]
                 results = client.send_email_notifications(emails)
                 refs += [r.json()["reference"] for r in results]
-                refs.append(client.send_email_notification(
-                    f"{name}@example.com", TEMPLATE_ID, reference=f"{name}-single-{batch}"
-                )["reference"])
+                refs.append(
+                    client.send_email_notification(
+                        f"{name}@example.com", TEMPLATE_ID, reference=f"{name}-single-{batch}"
+                    )["reference"]
+                )
             seen[name] = refs
-        except BaseException as exc:  # noqa: BLE001 - reported below
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [

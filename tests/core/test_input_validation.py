@@ -50,7 +50,8 @@ def test_key_name_with_hyphens_is_accepted() -> None:
 
 
 @pytest.mark.parametrize(
-    "url", ["", "ftp://example.com", "not a url", "http://", "https:///path", "//host/x", "http://h:x/"]
+    "url",
+    ["", "ftp://example.com", "not a url", "http://", "https:///path", "//host/x", "http://h:x/"],
 )
 def test_bad_base_url_is_refused(url: str) -> None:
     with pytest.raises(ValueError, match="base_url"):
@@ -88,7 +89,11 @@ def test_personalisation_that_is_not_json_is_a_type_error_and_nothing_is_sent(
         client.send_email_notifications(
             [
                 {"email_address": "a@example.com", "template_id": TEMPLATE_ID},
-                {"email_address": "b@example.com", "template_id": TEMPLATE_ID, "personalisation": {"x": value}},
+                {
+                    "email_address": "b@example.com",
+                    "template_id": TEMPLATE_ID,
+                    "personalisation": {"x": value},
+                },
             ]
         )
     assert notify.requests == []
@@ -97,7 +102,9 @@ def test_personalisation_that_is_not_json_is_a_type_error_and_nothing_is_sent(
 def test_unknown_or_missing_email_fields_are_refused(notify: FakeNotify) -> None:
     client = NotificationsAPIClient(API_KEY, notify.url)
     with pytest.raises(TypeError, match="unexpected field"):
-        client.send_email_notifications([{"email_address": "a@b.c", "template_id": TEMPLATE_ID, "to": 1}])
+        client.send_email_notifications(
+            [{"email_address": "a@b.c", "template_id": TEMPLATE_ID, "to": 1}]
+        )
     with pytest.raises(TypeError, match="template_id"):
         client.send_email_notifications([{"email_address": "a@b.c"}])
     assert notify.requests == []

@@ -51,7 +51,10 @@ def test_2xx_4xx_429_and_5xx_statuses_map_to_their_outcomes(notify: FakeNotify) 
         (Outcome.UNKNOWN, 500),
         (Outcome.UNKNOWN, 503),
     ]
-    assert results[0].json()["echo"] == {"email_address": "ok@example.com", "template_id": TEMPLATE_ID}
+    assert results[0].json()["echo"] == {
+        "email_address": "ok@example.com",
+        "template_id": TEMPLATE_ID,
+    }
     assert results[1].json()["errors"][0]["error"] == "ValidationError"
     assert results[3].json() is None
     assert all(r.error == "" and r.elapsed > 0 for r in results)
@@ -80,7 +83,10 @@ def test_unresolvable_host_is_not_sent() -> None:
 
 def test_timeout_before_the_request_left_is_not_sent(raw_server: type[RawServer]) -> None:
     # A TCP peer that never answers the TLS handshake: the request is never written.
-    server = raw_server(lambda conn, srv: srv.closing.wait(30) and None)
+    def silent(conn: socket.socket, srv: RawServer) -> None:
+        srv.closing.wait(30)
+
+    server = raw_server(silent)
     url = server.url.replace("http://", "https://")
     client = client_for(url, timeout=5, connect_timeout=0.3)
     start = time.monotonic()
@@ -132,7 +138,7 @@ def test_truncated_accepted_response_is_unknown(raw_server: type[RawServer]) -> 
         request = read_http_request(conn, bytearray())
         if request:
             server.record(request)
-            conn.sendall(b"HTTP/1.1 201 Created\r\nContent-Length: 100\r\n\r\n{\"id\":")
+            conn.sendall(b'HTTP/1.1 201 Created\r\nContent-Length: 100\r\n\r\n{"id":')
 
     server = raw_server(truncated)
     (result,) = client_for(server.url).send_email_notifications([email("a@example.com")])
