@@ -666,6 +666,102 @@ static void emu__additional(emu_errors *errs, const char **names, size_t n)
     free(list);
 }
 
+/* 1 for an RFC 3986 "unreserved" or "sub-delims" character. */
+static int emu__uri_plain(char c)
+{
+    return emu__is_alnum(c) || (c && strchr("-._~!$&'()*+,;=", c));
+}
+
+/* Checks "%XX" at s[*i] and moves past it. Returns 1 when well formed. */
+static int emu__uri_pct(const char *s, size_t *i)
+{
+    if (s[*i] != '%' || emu__hexval(s[*i + 1]) < 0 || emu__hexval(s[*i + 2]) < 0)
+        return 0;
+    *i += 3;
+    return 1;
+}
+
+/* jsonschema's "uri" format (rfc3987.parse(value, rule="URI"), i.e. RFC
+ * 3986): scheme ":" ["//" authority] path ["?" query] ["#" fragment], ASCII
+ * only. Returns 1 when s is a URI. */
+static int emu__uri_valid(const char *s)
+{
+    size_t i = 0;
+    if (!((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z')))
+        return 0;
+    while (emu__is_alnum(s[i]) || s[i] == '+' || s[i] == '-' || s[i] == '.')
+        i++;
+    if (s[i] != ':')
+        return 0;
+    i++;
+    if (s[i] == '/' && s[i + 1] == '/') {
+        i += 2;
+        size_t a = i;
+        while (s[i] && s[i] != '/' && s[i] != '?' && s[i] != '#')
+            i++;
+        size_t e = i, h = a;
+        for (size_t k = a; k < e; k++)
+            if (s[k] == '@')
+                h = k + 1; /* host starts after the last '@' */
+        for (size_t k = a; h > a && k < h - 1;) { /* userinfo */
+            if (s[k] == '%') {
+                if (!emu__uri_pct(s, &k))
+                    return 0;
+            } else if (emu__uri_plain(s[k]) || s[k] == ':') {
+                k++;
+            } else {
+                return 0;
+            }
+        }
+        size_t k = h;
+        if (s[k] == '[') { /* IP-literal */
+            k++;
+            while (k < e && (emu__hexval(s[k]) >= 0 || s[k] == ':' || s[k] == '.' ||
+                             s[k] == 'v' || s[k] == 'V'))
+                k++;
+            if (k >= e || s[k] != ']')
+                return 0;
+            k++;
+        } else {
+            while (k < e && s[k] != ':') {
+                if (s[k] == '%') {
+                    if (!emu__uri_pct(s, &k))
+                        return 0;
+                } else if (emu__uri_plain(s[k])) {
+                    k++;
+                } else {
+                    return 0;
+                }
+            }
+        }
+        if (k < e) {
+            if (s[k] != ':')
+                return 0;
+            for (k++; k < e; k++)
+                if (s[k] < '0' || s[k] > '9')
+                    return 0;
+        }
+    }
+    int in_fragment = 0;
+    while (s[i]) {
+        char c = s[i];
+        if (c == '%') {
+            if (!emu__uri_pct(s, &i))
+                return 0;
+            continue;
+        }
+        if (c == '#') {
+            if (in_fragment)
+                return 0;
+            in_fragment = 1;
+        } else if (!(emu__uri_plain(c) || c == ':' || c == '@' || c == '/' || c == '?')) {
+            return 0;
+        }
+        i++;
+    }
+    return 1;
+}
+
 static const char *const emu__post_email_props[] = {
     "reference",         "email_address", "template_id",
     "email_reply_to_id", "personalisation", "scheduled_for",
@@ -710,7 +806,8 @@ size_t emu_validate_post_email_at(json_t *body, double now, emu_errors *errs)
             emu__add_repr_error(errs, "scheduled_for", v, "is not of type string, null");
     }
     if ((v = json_object_get(body, "one_click_unsubscribe_url")))
-        if (!json_is_string(v) || strncmp(json_string_value(v), "https", 5) != 0)
+        if (!json_is_string(v) || strncmp(json_string_value(v), "https", 5) != 0 ||
+            !emu__uri_valid(json_string_value(v)))
             emu_errors_add(errs, "ValidationError", "one_click_unsubscribe_url is not a valid https url");
     if ((v = json_object_get(body, "sanitise_content_for")))
         if (!json_is_array(v) && !json_is_null(v))

@@ -379,6 +379,38 @@ TEST(unsubscribe_url_must_start_with_https)
                        "one_click_unsubscribe_url is not a valid https url");
 }
 
+TEST(unsubscribe_url_must_be_a_uri)
+{
+    static const char *const ok[] = {
+        "https://example.com/unsubscribe?id=1&t=abc#x",
+        "https://user:pw@example.com:8443/a%20b/c",
+        "https://[::1]:8000/",
+        "https:relative/path",
+        "httpsx://example.com",
+    };
+    static const char *const bad[] = {
+        "https://exa mple.com/",
+        "https://example.com/a b",
+        "https://example.com/\xc3\xa9",
+        "https//example.com",
+        "https",
+        "https://example.com:80a/",
+        "https://example.com/%zz",
+        "https://example.com/#a#b",
+        "https://a@b@example.com/",
+        "https://example.com/<x>",
+    };
+    char body[512];
+    for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+        snprintf(body, sizeof(body), "{\"email_address\":\"a@b.com\"," TID ",\"one_click_unsubscribe_url\":\"%s\"}", ok[i]);
+        CHECK_VALIDATES_TO(body, "");
+    }
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        snprintf(body, sizeof(body), "{\"email_address\":\"a@b.com\"," TID ",\"one_click_unsubscribe_url\":\"%s\"}", bad[i]);
+        CHECK_VALIDATES_TO(body, "one_click_unsubscribe_url is not a valid https url");
+    }
+}
+
 TEST(additional_properties_are_listed_sorted)
 {
     CHECK_VALIDATES_TO("{\"email_address\":\"a@b.com\"," TID ",\"template\":1}",
