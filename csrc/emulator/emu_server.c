@@ -1429,9 +1429,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     handle(s, conn, r, url, method);
     if (r->delay_us > 0) {
         pthread_mutex_lock(&s->timer_lock);
-        const union MHD_ConnectionInfo *ci =
-            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_DAEMON);
-        if (ci && ci->daemon == s->daemon && !s->daemon_stopping && !s->stop) {
+        /* Only the running daemon's connections are suspended: one being
+         * stopped (refused connections) answers at once instead. */
+        if (s->daemon && !s->daemon_stopping && !s->stop) {
             MHD_suspend_connection(conn);
             r->waiting = 1;
             heap_push(s, (timer_entry){emu_mono_us() + r->delay_us, conn});
