@@ -230,6 +230,14 @@ static void record(emu_server *s, req *r, const char *route)
     stats_count(s, route, r->drop ? "dropped" : code);
 }
 
+/* Records a request that matched no route under "<METHOD> (unknown)". */
+static void record_unknown(emu_server *s, req *r, const char *method)
+{
+    char route[48];
+    snprintf(route, sizeof(route), "%.16s (unknown)", method);
+    record(s, r, route);
+}
+
 /* ------------------------------------------------------- authentication */
 
 typedef struct auth_result {
@@ -1202,8 +1210,7 @@ static void route_v2(emu_server *s, struct MHD_Connection *conn, req *r, const c
         "POST /v2/template/{id}/preview"};
     if (kind == R_NONE) {
         respond_legacy(r, 404, MSG_404);
-        snprintf(route, sizeof(route), "%.16s (unknown)", method);
-        record(s, r, route);
+        record_unknown(s, r, method);
         return;
     }
     if (!method_ok) {
@@ -1299,12 +1306,14 @@ static void route_control(emu_server *s, req *r, const char *method, char **seg,
         }
     } else {
         respond_legacy(r, 404, MSG_404);
-        record(s, r, "(unknown)");
+        record_unknown(s, r, method);
         return;
     }
     if (!route) {
+        char name[64];
         respond_legacy(r, 405, MSG_405);
-        record(s, r, "(method not allowed)");
+        snprintf(name, sizeof(name), "%.16s /_emulator/%.32s", method, seg[1]);
+        record(s, r, name);
         return;
     }
     record(s, r, route);
@@ -1325,7 +1334,7 @@ static void handle(emu_server *s, struct MHD_Connection *conn, req *r, const cha
     }
     if (strlen(url) >= sizeof(buf) - 1 || nseg < 0) {
         respond_legacy(r, 404, MSG_404);
-        record(s, r, "(unknown)");
+        record_unknown(s, r, method);
     } else if (nseg == 0) {
         if (!strcmp(method, "GET") || !strcmp(method, "HEAD"))
             web_page(s, r);
@@ -1338,7 +1347,7 @@ static void handle(emu_server *s, struct MHD_Connection *conn, req *r, const cha
         route_control(s, r, method, seg, nseg, root);
     } else {
         respond_legacy(r, 404, MSG_404);
-        record(s, r, "(unknown)");
+        record_unknown(s, r, method);
     }
     free(root);
 }
