@@ -51,7 +51,7 @@ TEST(empty_and_short_keys_are_too_short)
     CHECK_INT_EQ(parse(SECRET, &k), NGO_EKEY_TOO_SHORT);
     CHECK_INT_EQ(parse("name-" SECRET, &k), NGO_EKEY_TOO_SHORT);
     /* 72 characters: one short. */
-    CHECK_INT_EQ(parse(SID "-" SECRET + 1, &k), NGO_EKEY_TOO_SHORT);
+    CHECK_INT_EQ(parse(&(SID "-" SECRET)[1], &k), NGO_EKEY_TOO_SHORT);
     CHECK(k.secret == NULL);
 }
 
