@@ -1,13 +1,14 @@
 """Settings of the example project, in production shape.
 
-Everything that differs between environments comes from the environment:
+Everything that differs between environments comes from the environment
+(names without a CELERY_ prefix: Celery reads some CELERY_* variables itself):
 
     DJANGO_SECRET_KEY             required unless DJANGO_DEBUG=1
     DJANGO_DEBUG                  "1" for development
     DJANGO_ALLOWED_HOSTS          comma-separated
     POSTGRES_DB / POSTGRES_USER / POSTGRES_PASSWORD / POSTGRES_HOST / POSTGRES_PORT
-    CELERY_BROKER                 "redis" (default) or "rabbitmq"
-    CELERY_QUEUE                  default "celery"
+    MESSAGE_BROKER                "redis" (default) or "rabbitmq"
+    TASK_QUEUE                    default "celery"
     REDIS_URL                     default redis://127.0.0.1:6379/0
     RABBITMQ_URL                  default amqp://guest:guest@127.0.0.1:5672//
     GOVUK_NOTIFY_API_KEY          your Notify API key
@@ -88,12 +89,12 @@ BROKERS = {
     "redis": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
     "rabbitmq": os.environ.get("RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672//"),
 }
-_broker = os.environ.get("CELERY_BROKER", "redis")
+_broker = os.environ.get("MESSAGE_BROKER", "redis")
 if _broker not in BROKERS:
-    raise RuntimeError(f"CELERY_BROKER must be redis or rabbitmq, not {_broker!r}")
+    raise RuntimeError(f"MESSAGE_BROKER must be redis or rabbitmq, not {_broker!r}")
 CELERY_BROKER_URL = BROKERS[_broker]
 # One queue per deployment when several share a broker.
-CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "celery")
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("TASK_QUEUE", "celery")
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = "UTC"
 # A restarted worker must not lose a sync that was running: the outbox is
