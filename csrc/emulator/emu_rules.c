@@ -52,9 +52,9 @@ static int emu__hexval(char c)
 static int emu__py_int16(const char *t, unsigned char out[16])
 {
     size_t len = strlen(t), a = 0, e = len;
-    while (a < e && strchr(" \t\n\r\v\f\x1c\x1d\x1e\x1f", t[a]))
+    while (a < e && strchr(" \t\n\r\v\f", t[a]))
         a++;
-    while (e > a && strchr(" \t\n\r\v\f\x1c\x1d\x1e\x1f", t[e - 1]))
+    while (e > a && strchr(" \t\n\r\v\f", t[e - 1]))
         e--;
     int neg = 0;
     if (a < e && (t[a] == '+' || t[a] == '-')) {

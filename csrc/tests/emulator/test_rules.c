@@ -196,6 +196,7 @@ TEST(uuid_accepts_what_python_uuid_accepts)
         "26785a09-ab16-4eb0-8407-a37497a5750-6",
         "+6785a09-ab16-4eb0-8407-a37497a57506",
         " 6785a09-ab16-4eb0-8407-a37497a57506",
+        "\v6785a09-ab16-4eb0-8407-a37497a57506",
         "0x785a09-ab16-4eb0-8407-a37497a57506",
     };
     for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
@@ -220,6 +221,7 @@ TEST(uuid_rejects_what_python_uuid_rejects)
         "26785a09-ab16-4eb0-8407-a37497a5750_",
         "2678__09-ab16-4eb0-8407-a37497a57506",
         "26785a09-ab16-4eb0-8407-a37497a5750\xc3\xa9",
+        "\x1c" "6785a09-ab16-4eb0-8407-a37497a57506", /* int() does not strip \x1c */
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
         if (emu_uuid_valid(bad[i]))
