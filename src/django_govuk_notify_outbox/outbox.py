@@ -333,6 +333,9 @@ class _Run:
         self.deadline = time.monotonic() + settings.run_time_budget
         self.paused = False
         self.lost_lease = False
+        # Each email is attempted at most once per run, whatever its back-off.
+        self.attempted: set[int] = set()
+        self.asked: set[int] = set()
 
     def time_left(self) -> bool:
         return time.monotonic() < self.deadline and not self.paused and not self.lost_lease
@@ -388,10 +391,13 @@ class _Run:
                     attempt_started_at__isnull=True,
                     status__in=statuses.TO_SEND,
                     next_action_at__lte=now,
-                ).order_by("next_action_at")[: self.chunk()]
+                )
+                .exclude(pk__in=self.asked)
+                .order_by("next_action_at")[: self.chunk()]
             )
             if not batch or not self.renew():
                 return
+            self.asked.update(m.pk for m in batch)
             requests = [
                 ("GET", "/v2/notifications?reference=" + quote(m.sent_reference, safe=""), None)
                 for m in batch
@@ -505,7 +511,9 @@ class _Run:
                     outcome_unknown=False,
                     attempt_started_at__isnull=True,
                     next_action_at__lte=now,
-                ).order_by("next_action_at")[: self.chunk()]
+                )
+                .exclude(pk__in=self.attempted)
+                .order_by("next_action_at")[: self.chunk()]
             )
             if not due:
                 return
@@ -514,6 +522,7 @@ class _Run:
                 continue
             if not self.renew():
                 return
+            self.attempted.update(m.pk for m in ready)
             claimed = self._write_ahead(ready)
             if claimed:
                 self._send(claimed)
