@@ -34,6 +34,7 @@ typedef struct {
 
 static int curl_ready;         /* curl_global_init ran (C int, not Python) */
 
+/* Returns the module's state (never NULL for our module). */
 static core_state *get_state(PyObject *module)
 {
     return (core_state *)PyModule_GetState(module);
@@ -77,6 +78,7 @@ PyDoc_STRVAR(parse_api_key_doc,
 "Split a GOV.UK Notify API key into (name, service_id, secret), counting from\n"
 "the end. Raises ValueError naming the malformed part (never the secret).");
 
+/* Returns a new (name, service_id, secret) tuple, or NULL with ValueError. */
 static PyObject *core_parse_api_key(PyObject *module, PyObject *arg)
 {
     const char *key;
@@ -106,6 +108,7 @@ PyDoc_STRVAR(jwt_token_doc,
 "An HS256 JWT with claims iss=service_id and iat, identical to the token\n"
 "notifications-python-client (PyJWT) makes.");
 
+/* Returns a new str holding the token, or NULL with an exception. */
 static PyObject *core_jwt_token(PyObject *module, PyObject *args, PyObject *kwargs)
 {
     static char *kwlist[] = {"service_id", "secret", "iat", NULL};
@@ -176,6 +179,8 @@ static int nonneg_ulong(PyObject *obj, const char *name, unsigned long *out)
     return 0;
 }
 
+/* Validates the arguments and builds the C client (which copies what it
+ * needs). Returns 0, or -1 with ValueError/TypeError naming the argument. */
 static int Client_init(PyObject *op, PyObject *args, PyObject *kwargs)
 {
     static char *kwlist[] = {"api_key", "base_url", "timeout", "connect_timeout",
@@ -232,6 +237,7 @@ static int Client_init(PyObject *op, PyObject *args, PyObject *kwargs)
     return 0;
 }
 
+/* Returns a new, uninitialised Client holding a reference to its module. */
 static PyObject *Client_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
 {
     ClientObject *self;
@@ -250,6 +256,7 @@ static PyObject *Client_new(PyTypeObject *type, PyObject *args, PyObject *kwargs
     return (PyObject *)self;
 }
 
+/* Frees the C client (its secret is wiped) and drops the type reference. */
 static void Client_dealloc(PyObject *op)
 {
     ClientObject *self = (ClientObject *)op;
@@ -261,6 +268,7 @@ static void Client_dealloc(PyObject *op)
     Py_DECREF(tp);
 }
 
+/* Returns a repr that never shows key material. */
 static PyObject *Client_repr(PyObject *op)
 {
     return PyUnicode_FromFormat("<%s>", Py_TYPE(op)->tp_name);
@@ -362,6 +370,8 @@ PyDoc_STRVAR(perform_doc,
 "each, in input order. A signal handler that raises (Ctrl-C, Celery's soft\n"
 "time limit) abandons the batch within about 100 ms.");
 
+/* Returns a new list of result tuples, or NULL with an exception (including
+ * whatever a signal handler raised mid-batch). */
 static PyObject *Client_perform(PyObject *op, PyObject *arg)
 {
     ClientObject *self = (ClientObject *)op;
@@ -505,6 +515,9 @@ static int check_libcurl(int *http2)
     return 0;
 }
 
+/* Py_mod_exec: checks libcurl, runs curl_global_init once per process and
+ * creates the Client type. Creates no curl handle, thread or socket.
+ * Returns 0 or -1 with ImportError. */
 static int core_exec(PyObject *module)
 {
     core_state *st = get_state(module);
@@ -534,6 +547,7 @@ static int core_exec(PyObject *module)
     return 0;
 }
 
+/* GC support for the module state's Python references. */
 static int core_traverse(PyObject *module, visitproc visit, void *arg)
 {
     core_state *st = get_state(module);
@@ -541,6 +555,7 @@ static int core_traverse(PyObject *module, visitproc visit, void *arg)
     return 0;
 }
 
+/* Drops the module state's Python references. */
 static int core_clear(PyObject *module)
 {
     core_state *st = get_state(module);
@@ -587,6 +602,7 @@ static struct PyModuleDef core_module = {
     .m_free = core_free,
 };
 
+/* Multi-phase init: returns the module definition. */
 PyMODINIT_FUNC PyInit__core(void)
 {
     return PyModuleDef_Init(&core_module);

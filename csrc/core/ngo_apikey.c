@@ -4,6 +4,7 @@
 
 #include <string.h>
 
+/* 1 when c is a hexadecimal digit, else 0. */
 static int ngo__is_hex(char c)
 {
     return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
