@@ -48,7 +48,9 @@ def rss_bytes(pid: int) -> int:
     return int(match.group(1)) * 1024 if match else 0
 
 
-def run_wrk(url: str, script: str | None, seconds: float, connections: int, threads: int) -> tuple[float, str]:
+def run_wrk(
+    url: str, script: str | None, seconds: float, connections: int, threads: int
+) -> tuple[float, str]:
     cmd = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--latency"]
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
         f.write(script or "")
@@ -99,31 +101,43 @@ def main() -> int:
         live = emulator.api_keys["live"]
         service_id, secret = live[-73:-37], live[-36:]
 
-        base_rate, _ = run_wrk(emulator.base_url + "/_emulator/faults", None, seconds,
-                               args.connections, args.threads)
+        base_rate, _ = run_wrk(
+            emulator.base_url + "/_emulator/faults", None, seconds, args.connections, args.threads
+        )
         emulator.clear()
         rss_before = rss_bytes(pid)
         token = jwt.encode({"iss": service_id, "iat": int(time.time())}, secret, algorithm="HS256")
         script = LUA_POST % {"template": TEMPLATE_WELCOME, "token": token}
-        post_rate, out = run_wrk(emulator.base_url + "/v2/notifications/email", script, seconds,
-                                 args.connections, args.threads)
+        post_rate, out = run_wrk(
+            emulator.base_url + "/v2/notifications/email",
+            script,
+            seconds,
+            args.connections,
+            args.threads,
+        )
         rss_after = rss_bytes(pid)
         stats = emulator.stats()
         stored = stats["stored"]
         codes = stats["requests"].get("POST /v2/notifications/email", {})
         latency = re.search(r"99%\s+(\S+)", out)
 
-    print(f"emulator: {args.server_threads} server threads, wrk -t{args.threads} "
-          f"-c{args.connections} -d{seconds:g}s, keep-alive")
+    print(
+        f"emulator: {args.server_threads} server threads, wrk -t{args.threads} "
+        f"-c{args.connections} -d{seconds:g}s, keep-alive"
+    )
     print(f"baseline  GET /_emulator/faults         {base_rate:10.0f} req/s")
-    print(f"measured  POST /v2/notifications/email  {post_rate:10.0f} req/s "
-          f"(ratio to baseline {post_rate / base_rate if base_rate else 0:.2f}; "
-          f"p99 {latency.group(1) if latency else '?'})")
+    print(
+        f"measured  POST /v2/notifications/email  {post_rate:10.0f} req/s "
+        f"(ratio to baseline {post_rate / base_rate if base_rate else 0:.2f}; "
+        f"p99 {latency.group(1) if latency else '?'})"
+    )
     print(f"responses by status: {codes}")
     print(f"stored notifications: {stored}")
     if stored:
-        print(f"memory per notification: {(rss_after - rss_before) / stored:.0f} bytes RSS growth, "
-              f"{stats['stored_bytes'] / stored:.0f} bytes in the store's records")
+        print(
+            f"memory per notification: {(rss_after - rss_before) / stored:.0f} bytes RSS growth, "
+            f"{stats['stored_bytes'] / stored:.0f} bytes in the store's records"
+        )
     target = 20000
     print(f"target {target} req/s: {'met' if post_rate >= target else 'NOT met'}")
     return 0

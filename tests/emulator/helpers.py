@@ -41,7 +41,12 @@ def call(
     h = {"Authorization": f"Bearer {token(key or emulator.api_key)}"}
     h.update(headers or {})
     return requests.request(
-        method, emulator.base_url + path, json=json_body, data=data, headers=h, timeout=timeout,
+        method,
+        emulator.base_url + path,
+        json=json_body,
+        data=data,
+        headers=h,
+        timeout=timeout,
         **kwargs,
     )
 

@@ -73,7 +73,9 @@ def test_unknown_service(notify_emulator: NotifyEmulator) -> None:
 
 
 @pytest.mark.parametrize("offset", [-31 - 5, 31 + 5])
-def test_iat_outside_30_seconds_is_clock_error(notify_emulator: NotifyEmulator, offset: int) -> None:
+def test_iat_outside_30_seconds_is_clock_error(
+    notify_emulator: NotifyEmulator, offset: int
+) -> None:
     t = token(notify_emulator.api_key, iat=int(time.time()) + offset)
     resp = get_list(notify_emulator, "Bearer " + t)
     assert resp.status_code == 403

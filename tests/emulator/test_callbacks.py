@@ -97,7 +97,8 @@ def test_receipt_has_notify_body_and_bearer_token(
     assert body["template_id"] == TEMPLATE_PLAIN
     assert body["template_version"] == 1
     n = emulator.notifications()[0]
-    assert body["completed_at"] == n["completed_at"] and body["sent_at"] == n["sent_at"]
+    assert body["completed_at"] == n["completed_at"]
+    assert body["sent_at"] == n["sent_at"]
 
 
 def test_receipt_is_retried_on_5xx_and_429_then_stops_on_success(

@@ -61,7 +61,17 @@ def test_bad_arguments_exit_2_naming_the_argument(args: list[str], message: str)
     ("config", "field"),
     [
         ({"services": [{"id": "nope"}]}, "services[0].id"),
-        ({"services": [{"id": "5b0e5d0a-1d57-4c55-9bd4-8d9a8f7f0001", "api_keys": [{"name": "a", "type": "gold", "secret": "x"}]}]}, "services[0].api_keys[0].type"),
+        (
+            {
+                "services": [
+                    {
+                        "id": "5b0e5d0a-1d57-4c55-9bd4-8d9a8f7f0001",
+                        "api_keys": [{"name": "a", "type": "gold", "secret": "x"}],
+                    }
+                ]
+            },
+            "services[0].api_keys[0].type",
+        ),
         ({"retention_ms": -1}, "retention_ms"),
         ({"faults": {"stall_rate": 3}}, "stall_rate"),
         ({"colour": "blue"}, "colour"),
@@ -80,7 +90,7 @@ def test_startup_lines_and_clean_stop_on_sigterm() -> None:
     assert proc.stdout is not None
     lines = [proc.stdout.readline().rstrip("\n") for _ in range(5)]
     assert re.fullmatch(r"NOTIFY_BASE_URL=http://127\.0\.0\.1:\d+", lines[0])
-    for line, name in zip(lines[1:4], ("LIVE", "TEAM", "TEST")):
+    for line, name in zip(lines[1:4], ("LIVE", "TEAM", "TEST"), strict=False):
         assert re.fullmatch(rf"NOTIFY_API_KEY_{name}=[a-z_]+-[0-9a-f-]{{36}}-[0-9a-f-]{{36}}", line)
     assert lines[4] == "NOTIFY_EMULATOR_READY=1"
     proc.send_signal(signal.SIGTERM)

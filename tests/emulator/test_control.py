@@ -28,12 +28,15 @@ def test_clear_removes_notifications_counters_and_stats(notify_emulator: NotifyE
     assert notify_emulator.clear() == 1
     assert notify_emulator.notifications() == []
     stats = notify_emulator.stats()
-    assert stats["stored"] == 0 and stats["references"] == {}
+    assert stats["stored"] == 0
+    assert stats["references"] == {}
     assert "POST /v2/notifications/email" not in stats["requests"]
     assert call(notify_emulator, "GET", f"/v2/notifications/{nid}").status_code == 404
 
 
-def test_stats_count_requests_by_route_and_outcome_and_references(notify_emulator: NotifyEmulator) -> None:
+def test_stats_count_requests_by_route_and_outcome_and_references(
+    notify_emulator: NotifyEmulator,
+) -> None:
     send(notify_emulator, reference="dup")
     send(notify_emulator, reference="dup")
     send(notify_emulator, reference="once")
@@ -59,7 +62,9 @@ def test_config_shows_services_keys_and_port(notify_emulator: NotifyEmulator) ->
     assert TEMPLATE_WELCOME in {t["id"] for t in service["templates"]}
 
 
-def test_web_page_lists_notifications_escaped_and_refreshes(notify_emulator: NotifyEmulator) -> None:
+def test_web_page_lists_notifications_escaped_and_refreshes(
+    notify_emulator: NotifyEmulator,
+) -> None:
     send(
         notify_emulator,
         template_id=TEMPLATE_WELCOME,
@@ -72,7 +77,9 @@ def test_web_page_lists_notifications_escaped_and_refreshes(notify_emulator: Not
     html = resp.text
     assert "<script>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
-    assert "R&amp;D" in html and "page@example.com" in html and "created" in html
+    assert "R&amp;D" in html
+    assert "page@example.com" in html
+    assert "created" in html
     assert 'http-equiv="refresh"' in html
     assert "http://" not in html.split("<body>")[0]  # no external assets
 

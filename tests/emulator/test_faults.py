@@ -34,7 +34,9 @@ def test_error_429_answers_rate_limit_error(notify_emulator: NotifyEmulator) -> 
     assert "Retry-After" not in resp.headers
 
 
-def test_drop_after_store_closes_without_response_but_stores(notify_emulator: NotifyEmulator) -> None:
+def test_drop_after_store_closes_without_response_but_stores(
+    notify_emulator: NotifyEmulator,
+) -> None:
     notify_emulator.faults(drop_after_store_rate=1)
     with pytest.raises(requests.ConnectionError):
         send(notify_emulator, reference="dropped-1")
@@ -66,7 +68,9 @@ def test_stall_stores_then_answers_after_client_gave_up(notify_emulator: NotifyE
 TEMPLATE_PLAIN_ID = "f2a6c3b1-0004-4c1d-9e2f-3a4b5c6d7e04"
 
 
-def test_latency_and_jitter_delay_v2_but_not_control_routes(notify_emulator: NotifyEmulator) -> None:
+def test_latency_and_jitter_delay_v2_but_not_control_routes(
+    notify_emulator: NotifyEmulator,
+) -> None:
     notify_emulator.faults(latency_ms=300, jitter_ms=100)
     t0 = time.monotonic()
     assert send(notify_emulator).status_code == 201
@@ -98,7 +102,9 @@ def test_latency_does_not_block_other_requests(notify_emulator: NotifyEmulator) 
     assert time.monotonic() - t0 < 2.0  # suspended, not sleeping in the server's 2 threads
 
 
-def test_refuse_connections_closes_the_listening_socket(notify_emulator_factory: EmulatorFactory) -> None:
+def test_refuse_connections_closes_the_listening_socket(
+    notify_emulator_factory: EmulatorFactory,
+) -> None:
     emulator = notify_emulator_factory()
     port = int(emulator.base_url.rsplit(":", 1)[1])
     emulator.faults(refuse_connections_ms=800)
@@ -134,7 +140,8 @@ def test_seed_makes_faults_repeatable(notify_emulator: NotifyEmulator) -> None:
 def test_faults_merge_and_reject_bad_values(notify_emulator: NotifyEmulator) -> None:
     merged = notify_emulator.faults(latency_ms=5)
     merged = notify_emulator.faults(jitter_ms=2)
-    assert merged["latency_ms"] == 5 and merged["jitter_ms"] == 2
+    assert merged["latency_ms"] == 5
+    assert merged["jitter_ms"] == 2
     for bad in ({"error_5xx_rate": 2}, {"latency_ms": -1}, {"nonsense": 1}, {"seed": "x"}):
         resp = requests.put(notify_emulator.base_url + "/_emulator/faults", json=bad, timeout=5)
         assert resp.status_code == 400
@@ -145,5 +152,6 @@ def test_faults_merge_and_reject_bad_values(notify_emulator: NotifyEmulator) -> 
 def test_faults_given_at_start(notify_emulator_factory: EmulatorFactory) -> None:
     emulator = notify_emulator_factory(args=["--error-429-rate", "1", "--seed", "3"])
     settings: dict[str, Any] = emulator.faults()
-    assert settings["error_429_rate"] == 1 and settings["seed"] == 3
+    assert settings["error_429_rate"] == 1
+    assert settings["seed"] == 3
     assert send(emulator).status_code == 429

@@ -24,11 +24,17 @@ def status_of(emulator: NotifyEmulator, nid: str) -> dict[str, Any]:
     return result
 
 
-def test_test_key_outcomes_follow_simulator_addresses(notify_emulator_factory: EmulatorFactory) -> None:
+def test_test_key_outcomes_follow_simulator_addresses(
+    notify_emulator_factory: EmulatorFactory,
+) -> None:
     emulator = notify_emulator_factory(args=FAST)
     ids = {
         address: send(emulator, email_address=address).json()["id"]
-        for address in ("ok@example.com", "temp-fail@simulator.notify", "perm-fail@simulator.notify")
+        for address in (
+            "ok@example.com",
+            "temp-fail@simulator.notify",
+            "perm-fail@simulator.notify",
+        )
     }
     seen_sending = wait_for(
         lambda: status_of(emulator, ids["ok@example.com"])["status"] in ("sending", "delivered")
@@ -45,7 +51,9 @@ def test_test_key_outcomes_follow_simulator_addresses(notify_emulator_factory: E
         assert n["created_at"] < n["sent_at"] <= n["completed_at"]
 
 
-def test_live_key_to_simulator_address_is_delivered(notify_emulator_factory: EmulatorFactory) -> None:
+def test_live_key_to_simulator_address_is_delivered(
+    notify_emulator_factory: EmulatorFactory,
+) -> None:
     emulator = notify_emulator_factory(args=FAST)
     live = emulator.api_keys["live"]
     nid = send(emulator, key=live, email_address="perm-fail@simulator.notify").json()["id"]
@@ -53,11 +61,14 @@ def test_live_key_to_simulator_address_is_delivered(notify_emulator_factory: Emu
     assert n["status"] == "delivered"
 
 
-def test_forced_sending_times_out_to_temporary_failure(notify_emulator_factory: EmulatorFactory) -> None:
+def test_forced_sending_times_out_to_temporary_failure(
+    notify_emulator_factory: EmulatorFactory,
+) -> None:
     emulator = notify_emulator_factory(args=FAST)
     nid = send(emulator).json()["id"]
     forced = emulator.set_status(nid, "sending")
-    assert forced["status"] == "sending" and forced["sent_at"] is not None
+    assert forced["status"] == "sending"
+    assert forced["sent_at"] is not None
     n = wait_for(lambda: (x := status_of(emulator, nid))["status"] != "sending" and x, timeout=5)
     assert n["status"] == "temporary-failure"
     assert n["completed_at"] is not None
@@ -66,13 +77,19 @@ def test_forced_sending_times_out_to_temporary_failure(notify_emulator_factory: 
 def test_forced_final_status_stays(notify_emulator: NotifyEmulator) -> None:
     nid = send(notify_emulator).json()["id"]
     n = notify_emulator.set_status(nid, "technical-failure")
-    assert n["status"] == "technical-failure" and n["completed_at"] is not None
+    assert n["status"] == "technical-failure"
+    assert n["completed_at"] is not None
     assert status_of(notify_emulator, nid)["status"] == "technical-failure"
 
 
 def test_force_status_errors(notify_emulator: NotifyEmulator) -> None:
     nid = send(notify_emulator).json()["id"]
-    resp = call(notify_emulator, "POST", f"/_emulator/notifications/{nid}/status", json_body={"status": "lost"})
+    resp = call(
+        notify_emulator,
+        "POST",
+        f"/_emulator/notifications/{nid}/status",
+        json_body={"status": "lost"},
+    )
     assert resp.status_code == 400
     assert "status must be one of" in errors(resp)[0][1]
     resp = call(
@@ -89,7 +106,9 @@ def test_retention_deletes_and_older_than_deleted_gives_empty_page(
 ) -> None:
     emulator = notify_emulator_factory(args=["--retention-ms", "700"])
     old = send(emulator).json()["id"]
-    wait_for(lambda: call(emulator, "GET", f"/v2/notifications/{old}").status_code == 404, timeout=5)
+    wait_for(
+        lambda: call(emulator, "GET", f"/v2/notifications/{old}").status_code == 404, timeout=5
+    )
     send(emulator)
     page = call(emulator, "GET", f"/v2/notifications?older_than={old}").json()
     assert page["notifications"] == []

@@ -22,7 +22,7 @@ def test_unknown_route_has_legacy_404_body(notify_emulator: NotifyEmulator) -> N
     for path in ("/nope", "/v2/nope", "/v2/notifications/email/extra", "/v2/template/x/version/y"):
         resp = requests.get(notify_emulator.base_url + path, timeout=5)
         assert resp.status_code == 404, path
-        assert resp.text == '{"message":"%s","result":"error"}\n' % NOT_FOUND
+        assert resp.text == f'{{"message":"{NOT_FOUND}","result":"error"}}\n'
 
 
 @pytest.mark.parametrize(
@@ -34,7 +34,9 @@ def test_unknown_route_has_legacy_404_body(notify_emulator: NotifyEmulator) -> N
         ("PATCH", "/v2/templates"),
     ],
 )
-def test_wrong_method_has_legacy_405_body(notify_emulator: NotifyEmulator, method: str, path: str) -> None:
+def test_wrong_method_has_legacy_405_body(
+    notify_emulator: NotifyEmulator, method: str, path: str
+) -> None:
     resp = call(notify_emulator, method, path)
     assert resp.status_code == 405
     assert resp.json() == {
@@ -108,7 +110,13 @@ def test_garbage_on_the_socket_and_half_requests(notify_emulator: NotifyEmulator
 
 
 def test_odd_authorization_headers(notify_emulator: NotifyEmulator) -> None:
-    for value in ("Bearer", "Bearer ", "Bearer  x.y.z", "Bearer " + "A" * 20000, "Bearer \u00e9".encode().decode("latin-1")):
+    for value in (
+        "Bearer",
+        "Bearer ",
+        "Bearer  x.y.z",
+        "Bearer " + "A" * 20000,
+        "Bearer \u00e9".encode().decode("latin-1"),
+    ):
         resp = requests.get(
             notify_emulator.base_url + "/v2/notifications",
             headers={"Authorization": value},

@@ -89,7 +89,8 @@ def test_json_is_compact_sorted_ascii_with_trailing_newline(
     parsed = resp.json()
     expected = json.dumps(parsed, separators=(",", ":"), sort_keys=True, ensure_ascii=True) + "\n"
     assert resp.text == expected
-    assert "\\u2019" in resp.text and "\\u00eb" in resp.text
+    assert "\\u2019" in resp.text
+    assert "\\u00eb" in resp.text
 
 
 def test_invalid_json_and_empty_body(notify_emulator: NotifyEmulator) -> None:
@@ -105,7 +106,10 @@ def test_schema_errors_are_all_listed(notify_emulator: NotifyEmulator) -> None:
     got = errors(resp)
     assert ("ValidationError", "email_address is a required property") in got
     assert ("ValidationError", "template_id is a required property") in got
-    assert ("ValidationError", "Additional properties are not allowed (template was unexpected)") in got
+    assert (
+        "ValidationError",
+        "Additional properties are not allowed (template was unexpected)",
+    ) in got
 
 
 def test_bad_email_and_template_id(notify_emulator: NotifyEmulator) -> None:
@@ -130,9 +134,7 @@ def test_template_errors(notify_emulator: NotifyEmulator) -> None:
 
 def test_missing_personalisation_lists_names_subject_first(notify_emulator: NotifyEmulator) -> None:
     resp = send(notify_emulator, template_id=TEMPLATE_WELCOME, personalisation={"name": None})
-    assert errors(resp) == [
-        ("BadRequestError", "Missing personalisation: name, reference_number")
-    ]
+    assert errors(resp) == [("BadRequestError", "Missing personalisation: name, reference_number")]
 
 
 def test_conditional_and_list_placeholders(notify_emulator: NotifyEmulator) -> None:
@@ -164,7 +166,11 @@ def test_empty_message(notify_emulator_factory: EmulatorFactory) -> None:
                 {
                     "id": DEFAULT_SERVICE_ID,
                     "api_keys": [
-                        {"name": "t", "type": "test", "secret": "3c1e0000-0000-4000-8000-0000000000aa"}
+                        {
+                            "name": "t",
+                            "type": "test",
+                            "secret": "3c1e0000-0000-4000-8000-0000000000aa",
+                        }
                     ],
                     "templates": [{"id": tid, "subject": "S", "body": "((x))"}],
                 }
@@ -194,7 +200,9 @@ def test_team_key_only_sends_to_team_and_guest_list(notify_emulator: NotifyEmula
         ("BadRequestError", "Can\u2019t send to this recipient using a team-only API key")
     ]
     assert "Can\\u2019t" in resp.text
-    assert send(notify_emulator, key=team, email_address="Team.Member@example.com").status_code == 201
+    assert (
+        send(notify_emulator, key=team, email_address="Team.Member@example.com").status_code == 201
+    )
     assert send(notify_emulator, key=team, email_address="guest@example.com").status_code == 201
 
 
@@ -285,14 +293,14 @@ def test_rate_limit_per_key_type_even_for_invalid_requests(
     assert send(emulator, key=keys["test"]).status_code == 201  # its own bucket
 
 
-def test_daily_limit_counts_live_but_not_test_keys(notify_emulator_factory: EmulatorFactory) -> None:
+def test_daily_limit_counts_live_but_not_test_keys(
+    notify_emulator_factory: EmulatorFactory,
+) -> None:
     emulator, keys = _limited(notify_emulator_factory, email_message_limit=2)
     assert send(emulator, key=keys["live"]).status_code == 201
     assert send(emulator, key=keys["live"]).status_code == 201
     resp = send(emulator, key=keys["live"])
-    assert errors(resp) == [
-        ("TooManyRequestsError", "Exceeded send limits (email: 2) for today")
-    ]
+    assert errors(resp) == [("TooManyRequestsError", "Exceeded send limits (email: 2) for today")]
     for _ in range(3):
         assert send(emulator, key=keys["test"]).status_code == 201
 

@@ -36,9 +36,13 @@ def test_get_by_id_has_every_field(notify_emulator: NotifyEmulator) -> None:
     assert n["status"] == "created"
     assert n["reference"] == "r1"
     assert n["type"] == "email"
-    assert n["cost_details"] == {} and n["cost_in_pounds"] == 0.0 and n["is_cost_data_ready"]
-    assert n["completed_at"] is None and n["sent_at"] is None
-    assert n["created_at"].endswith("Z") and len(n["created_at"]) == 27
+    assert n["cost_details"] == {}
+    assert n["cost_in_pounds"] == 0.0
+    assert n["is_cost_data_ready"]
+    assert n["completed_at"] is None
+    assert n["sent_at"] is None
+    assert n["created_at"].endswith("Z")
+    assert len(n["created_at"]) == 27
     base = notify_emulator.base_url
     tid = n["template"]["id"]
     assert n["template"]["uri"] == f"{base}/v2/template/{tid}/version/1"
@@ -53,7 +57,9 @@ def test_get_by_id_errors(notify_emulator: NotifyEmulator) -> None:
     assert errors(resp) == [("NoResultFound", "No result found")]
 
 
-def test_any_key_type_reads_any_notification_of_its_service(notify_emulator: NotifyEmulator) -> None:
+def test_any_key_type_reads_any_notification_of_its_service(
+    notify_emulator: NotifyEmulator,
+) -> None:
     nid = send(notify_emulator).json()["id"]
     live = notify_emulator.api_keys["live"]
     assert call(notify_emulator, "GET", f"/v2/notifications/{nid}", key=live).status_code == 200
@@ -89,7 +95,12 @@ def test_list_paginates_250_per_page_with_links(notify_emulator: NotifyEmulator)
 def test_list_filters(notify_emulator: NotifyEmulator) -> None:
     a = send(notify_emulator, reference="wanted").json()["id"]
     send(notify_emulator, reference="other")
-    assert [n["id"] for n in call(notify_emulator, "GET", "/v2/notifications?reference=wanted").json()["notifications"]] == [a]
+    assert [
+        n["id"]
+        for n in call(notify_emulator, "GET", "/v2/notifications?reference=wanted").json()[
+            "notifications"
+        ]
+    ] == [a]
     delivered = call(notify_emulator, "GET", "/v2/notifications?status=delivered&status=failed")
     assert delivered.json()["notifications"] == []
     accepted = call(notify_emulator, "GET", "/v2/notifications?status=accepted")
@@ -118,7 +129,9 @@ def test_list_query_errors(notify_emulator: NotifyEmulator) -> None:
 
 def test_older_than_unknown_id_gives_empty_page(notify_emulator: NotifyEmulator) -> None:
     send(notify_emulator)
-    resp = call(notify_emulator, "GET", "/v2/notifications?older_than=00000000-0000-4000-8000-000000000000")
+    resp = call(
+        notify_emulator, "GET", "/v2/notifications?older_than=00000000-0000-4000-8000-000000000000"
+    )
     assert resp.status_code == 200
     assert resp.json()["notifications"] == []
 
@@ -142,7 +155,8 @@ def test_get_template_and_version(notify_emulator: NotifyEmulator) -> None:
 
 def test_list_templates_by_type_without_archived(notify_emulator: NotifyEmulator) -> None:
     every = {t["id"] for t in call(notify_emulator, "GET", "/v2/templates").json()["templates"]}
-    assert TEMPLATE_SMS in every and TEMPLATE_ARCHIVED not in every
+    assert TEMPLATE_SMS in every
+    assert TEMPLATE_ARCHIVED not in every
     email = call(notify_emulator, "GET", "/v2/templates?type=email").json()["templates"]
     assert TEMPLATE_SMS not in {t["id"] for t in email}
     assert all(t["type"] == "email" for t in email)
@@ -160,7 +174,8 @@ def test_preview_renders_or_names_missing_personalisation(notify_emulator: Notif
     )
     assert resp.status_code == 200
     body = resp.json()
-    assert body["id"] == TEMPLATE_LIST and body["subject"] == "Your order"
+    assert body["id"] == TEMPLATE_LIST
+    assert body["subject"] == "Your order"
     assert "* a\n* b" in body["body"]
     resp = call(notify_emulator, "POST", f"/v2/template/{TEMPLATE_WELCOME}/preview", json_body={})
     assert errors(resp) == [("BadRequestError", "Missing personalisation: name, reference_number")]

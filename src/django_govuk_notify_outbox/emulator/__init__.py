@@ -63,7 +63,11 @@ DEFAULT_FAULTS: dict[str, float] = {
     "seed": 0,
 }
 
-_KEY_LINES = {"NOTIFY_API_KEY_LIVE": "live", "NOTIFY_API_KEY_TEAM": "team", "NOTIFY_API_KEY_TEST": "test"}
+_KEY_LINES = {
+    "NOTIFY_API_KEY_LIVE": "live",
+    "NOTIFY_API_KEY_TEAM": "team",
+    "NOTIFY_API_KEY_TEST": "test",
+}
 
 
 class EmulatorError(RuntimeError):
@@ -114,7 +118,7 @@ class NotifyEmulator:
         """Starts the subprocess and waits until it answers. Returns self."""
         if self._process is not None:
             raise EmulatorError("the emulator is already running")
-        self._stderr = tempfile.TemporaryFile()
+        self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 (closed by stop())
         self._process = subprocess.Popen(
             self.command(), stdout=subprocess.PIPE, stderr=self._stderr, stdin=subprocess.DEVNULL
         )
@@ -127,12 +131,14 @@ class NotifyEmulator:
         return self
 
     def _read_startup_lines(self) -> None:
-        assert self._process is not None and self._process.stdout is not None
+        assert self._process is not None
+        assert self._process.stdout is not None
         lines: list[str] = []
         done = threading.Event()
 
         def read() -> None:
-            assert self._process is not None and self._process.stdout is not None
+            assert self._process is not None
+            assert self._process.stdout is not None
             for raw in self._process.stdout:
                 line = raw.decode("utf-8", "replace").strip()
                 lines.append(line)
@@ -212,9 +218,7 @@ class NotifyEmulator:
         return self.api_keys["test"]
 
     # -- control API -------------------------------------------------------------------
-    def _request(
-        self, method: str, path: str, body: Any = None, *, timeout: float = 10.0
-    ) -> Any:
+    def _request(self, method: str, path: str, body: Any = None, *, timeout: float = 10.0) -> Any:
         data = None if body is None else json.dumps(body).encode()
         req = urllib.request.Request(self.base_url + path, data=data, method=method)
         if data is not None:
