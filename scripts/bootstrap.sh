@@ -78,3 +78,11 @@ ensure_test_services() {
     ensure_service RabbitMQ 5672 rabbitmq-server -detached
     ensure_service MariaDB 3306 start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd
 }
+
+# True when .venv already has the package installed (with any extras) for the
+# current pyproject.toml and setup.py: enough for commands that need no extra.
+venv_installed() {
+    local hash
+    hash="$(cat "$ROOT/pyproject.toml" "$ROOT/setup.py" | sha1sum | cut -c1-12)"
+    [ -x "$PY" ] && compgen -G "$VENV/.installed-$hash-*" >/dev/null
+}

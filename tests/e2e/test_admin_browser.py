@@ -22,7 +22,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-SCREENSHOTS = ROOT / "docs" / "screenshots"
+# The README's screenshots are refreshed with NGO_UPDATE_SCREENSHOTS=1;
+# otherwise they go to the test's temporary directory.
+README_SCREENSHOTS = ROOT / "docs" / "screenshots"
 OUTBOX = "/admin/django_govuk_notify_outbox/emailmessage/"
 
 
@@ -59,7 +61,9 @@ def test_admin_shows_failed_emails_their_timeline_and_retries_them(
     from playwright.sync_api import expect, sync_playwright
 
     base, demo, log = demo_server
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    update = os.environ.get("NGO_UPDATE_SCREENSHOTS") == "1"
+    shots = README_SCREENSHOTS if update else log.parent / "screenshots"
+    shots.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
@@ -70,14 +74,14 @@ def test_admin_shows_failed_emails_their_timeline_and_retries_them(
             page.click("input[type=submit]")
             expect(page.locator("#result_list")).to_be_visible()
             assert page.locator("#result_list tbody tr").count() == 40
-            page.screenshot(path=SCREENSHOTS / "admin-list.png")
+            page.screenshot(path=shots / "admin-list.png")
 
             # Filtered by status: the two emails Notify rejected.
             page.goto(f"{base}{OUTBOX}?status__exact=failed-send-to-notify")
             rows = page.locator("#result_list tbody tr")
             expect(rows).to_have_count(2)
             expect(rows.first).to_contain_text("Failed to send to Notify")
-            page.screenshot(path=SCREENSHOTS / "admin-filtered.png", full_page=True)
+            page.screenshot(path=shots / "admin-filtered.png", full_page=True)
 
             # One email's detail page and its event timeline.
             rows.first.locator("th a").click()
@@ -87,7 +91,7 @@ def test_admin_shows_failed_emails_their_timeline_and_retries_them(
             expect(body).to_contain_text("POST")
             expect(body).to_contain_text("400")
             detail_url = page.url
-            page.screenshot(path=SCREENSHOTS / "admin-detail.png", full_page=True)
+            page.screenshot(path=shots / "admin-detail.png", full_page=True)
 
             # "Retry now" on both: the admin queues them; the demo's worker sends.
             page.goto(f"{base}{OUTBOX}?status__exact=failed-send-to-notify")
@@ -113,7 +117,7 @@ def test_admin_shows_failed_emails_their_timeline_and_retries_them(
                 return True if done else None
 
             wait_for("the retried email to be attempted again", retried, timeout=60, every=1)
-            page.screenshot(path=SCREENSHOTS / "admin-retry.png", full_page=True)
+            page.screenshot(path=shots / "admin-retry.png", full_page=True)
         finally:
             browser.close()
 
