@@ -478,6 +478,7 @@ int ngo_perform(ngo_multi *m, ngo_client *c, const ngo_request *reqs, size_t n,
 {
     ngo__xfer *xfers;
     size_t slots, next = 0, done = 0, in_flight = 0, i;
+    double last_check = ngo__now();
     int rc = 0;
 
     if(!m || !c || (n && (!reqs || !results)))
@@ -493,7 +494,8 @@ int ngo_perform(ngo_multi *m, ngo_client *c, const ngo_request *reqs, size_t n,
 
     while(done < n) {
         long wait_ms = NGO__POLL_MS;
-        int running = 0, queued;
+        int running = 0, queued, paced = 0;
+        size_t finished = 0;
         CURLMsg *msg;
 
         /* Start as many requests as the in-flight cap and the bucket allow. */
@@ -509,6 +511,7 @@ int ngo_perform(ngo_multi *m, ngo_client *c, const ngo_request *reqs, size_t n,
                 long ms = (long)(wait * 1000.0) + 1;
                 if(ms < wait_ms)
                     wait_ms = ms;
+                paced = 1;
                 break;
             }
             x->index = next;
@@ -545,13 +548,21 @@ int ngo_perform(ngo_multi *m, ngo_client *c, const ngo_request *reqs, size_t n,
             ngo__xfer_release(m, x);
             in_flight--;
             done++;
+            finished++;
         }
         if(done == n)
             break;
-        if(curl_multi_poll(m->multi, NULL, 0, (int)wait_ms, NULL) != CURLM_OK) {
-            rc = NGO_ECURL;
-            goto abandon;
+        /* Slots were freed and requests are waiting: start them before
+         * sleeping, still checking in at least every NGO__POLL_MS. */
+        if(!(finished && next < n && !paced)) {
+            if(curl_multi_poll(m->multi, NULL, 0, (int)wait_ms, NULL) != CURLM_OK) {
+                rc = NGO_ECURL;
+                goto abandon;
+            }
         }
+        else if(ngo__now() - last_check < NGO__POLL_MS / 1000.0)
+            continue;
+        last_check = ngo__now();
         if(check && check(arg)) {
             rc = NGO_EINTERRUPTED;
             goto abandon;
