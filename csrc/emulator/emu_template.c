@@ -799,13 +799,576 @@ static char *emu__normalise_whitespace(const char *s)
     return emu__buf_finish(&b);
 }
 
+/* ---- smartypants (quotes only, Unicode output) -------------------------- */
+
+/* Text as code points, for the regex-like passes below. */
+typedef struct emu__cps {
+    uint32_t *v;
+    size_t n, cap;
+    int oom;
+} emu__cps;
+
+static void emu__cps_push(emu__cps *c, uint32_t cp)
+{
+    if (c->oom)
+        return;
+    if (c->n == c->cap) {
+        size_t cap = c->cap ? c->cap * 2 : 64;
+        uint32_t *v = realloc(c->v, cap * sizeof(*v));
+        if (!v) {
+            c->oom = 1;
+            return;
+        }
+        c->v = v;
+        c->cap = cap;
+    }
+    c->v[c->n++] = cp;
+}
+
+static void emu__cps_puts(emu__cps *c, const char *ascii)
+{
+    for (; *ascii; ascii++)
+        emu__cps_push(c, (unsigned char)*ascii);
+}
+
+/* The code point at i, or 0 past the end (0 never occurs in the text). */
+static uint32_t emu__cp_at(const emu__cps *c, size_t i)
+{
+    return i < c->n ? c->v[i] : 0;
+}
+
+static int emu__cps_has(const emu__cps *c, size_t i, const char *ascii)
+{
+    for (size_t k = 0; ascii[k]; k++)
+        if (emu__cp_at(c, i + k) != (unsigned char)ascii[k])
+            return 0;
+    return 1;
+}
+
+/* Python's \w for a code point (0 = end of text: not a word character). */
+static int emu__is_word(uint32_t cp, locale_t loc)
+{
+    if (cp == 0)
+        return 0;
+    if (cp < 0x80)
+        return (cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z') || (cp >= '0' && cp <= '9') ||
+               cp == '_';
+    return loc ? iswalnum_l((wint_t)cp, loc) != 0 : 1;
+}
+
+static int emu__is_digit(uint32_t cp)
+{
+    return cp >= '0' && cp <= '9';
+}
+
+/* smartypants' punct_class: ASCII punctuation except '&'. */
+static int emu__is_punct(uint32_t cp)
+{
+    return cp && cp < 0x80 && strchr("!\"#$%'()*+,-./:;<=>?@[\\]^_`{|}~", (int)cp);
+}
+
+/* close_class [^ \t\r\n[{(-] (0 = end: no character). */
+static int emu__is_close(uint32_t cp)
+{
+    return cp && !(cp < 0x80 && strchr(" \t\r\n[{(-", (int)cp));
+}
+
+static int emu__space(uint32_t cp)
+{
+    return cp && emu__py_isspace((long)cp);
+}
+
+/* One pass of smartypants.convert_quotes, from a into a fresh *b. */
+typedef void (*emu__pass_fn)(const emu__cps *a, emu__cps *b, locale_t loc, uint32_t q);
+
+/* ^'(?=punct\\B) and ^"(?=punct\\B): the raw string makes "\\B" a literal
+ * backslash and B. */
+static void emu__pass_start(const emu__cps *a, emu__cps *b, locale_t loc, uint32_t q)
+{
+    (void)loc;
+    size_t i = 0;
+    if (emu__cp_at(a, 0) == q && emu__is_punct(emu__cp_at(a, 1)) && emu__cp_at(a, 2) == '\\' &&
+        emu__cp_at(a, 3) == 'B') {
+        emu__cps_puts(b, q == '\'' ? "&#8217;" : "&#8221;");
+        i = 1;
+    }
+    for (; i < a->n; i++)
+        emu__cps_push(b, a->v[i]);
+}
+
+/* "'(?=\w) and '"(?=\w) (q is the first quote). */
+static void emu__pass_double_set(const emu__cps *a, emu__cps *b, locale_t loc, uint32_t q)
+{
+    uint32_t other = q == '"' ? '\'' : '"';
+    for (size_t i = 0; i < a->n;) {
+        if (a->v[i] == q && emu__cp_at(a, i + 1) == other && emu__is_word(emu__cp_at(a, i + 2), loc)) {
+            emu__cps_puts(b, q == '"' ? "&#8220;&#8216;" : "&#8216;&#8220;");
+            i += 2;
+        } else {
+            emu__cps_push(b, a->v[i++]);
+        }
+    }
+}
+
+/* \b'(?=\d{2}s): decade abbreviations. */
+static void emu__pass_decade(const emu__cps *a, emu__cps *b, locale_t loc, uint32_t q)
+{
+    (void)q;
+    for (size_t i = 0; i < a->n; i++) {
+        if (a->v[i] == '\'' && i > 0 && emu__is_word(a->v[i - 1], loc) &&
+            emu__is_digit(emu__cp_at(a, i + 1)) && emu__is_digit(emu__cp_at(a, i + 2)) &&
+            emu__cp_at(a, i + 3) == 's')
+            emu__cps_puts(b, "&#8217;");
+        else
+            emu__cps_push(b, a->v[i]);
+    }
+}
+
+/* (\s|&nbsp;|--|&[mn]dash;|&&\#x201[34];)q(?=\w) -> \1 + opening entity. The
+ * "&&#x201[34];" alternative is what the verbose pattern compiles to: its
+ * "&#8211;|&#8212;" starts a comment after the "&". */
+static void emu__pass_opening(const emu__cps *a, emu__cps *b, locale_t loc, uint32_t q)
+{
+    for (size_t i = 0; i < a->n;) {
+        size_t len = 0;
+        size_t cands[5];
+        size_t nc = 0;
+        if (emu__space(a->v[i]))
+            cands[nc++] = 1;
+        if (emu__cps_has(a, i, "&nbsp;"))
+            cands[nc++] = 6;
+        if (emu__cps_has(a, i, "--"))
+            cands[nc++] = 2;
+        if (emu__cps_has(a, i, "&mdash;") || emu__cps_has(a, i, "&ndash;"))
+            cands[nc++] = 7;
+        if (emu__cps_has(a, i, "&&#x2013;") || emu__cps_has(a, i, "&&#x2014;"))
+            cands[nc++] = 9;
+        for (size_t k = 0; k < nc && !len; k++)
+            if (emu__cp_at(a, i + cands[k]) == q && emu__is_word(emu__cp_at(a, i + cands[k] + 1), loc))
+                len = cands[k];
+        if (len) {
+            for (size_t k = 0; k < len; k++)
+                emu__cps_push(b, a->v[i + k]);
+            emu__cps_puts(b, q == '\'' ? "&#8216;" : "&#8220;");
+            i += len + 1;
+        } else {
+            emu__cps_push(b, a->v[i++]);
+        }
+    }
+}
+
+/* (close)'(?!\s|s\b|\d) -> \1&#8217; */
+static void emu__pass_close1(const emu__cps *a, emu__cps *b, locale_t loc, uint32_t q)
+{
+    (void)q;
+    for (size_t i = 0; i < a->n;) {
+        uint32_t n2 = emu__cp_at(a, i + 2);
+        int blocked = emu__space(n2) || (n2 == 's' && !emu__is_word(emu__cp_at(a, i + 3), loc)) ||
+                      emu__is_digit(n2);
+        if (emu__is_close(a->v[i]) && emu__cp_at(a, i + 1) == '\'' && !blocked) {
+            emu__cps_push(b, a->v[i]);
+            emu__cps_puts(b, "&#8217;");
+            i += 2;
+        } else {
+            emu__cps_push(b, a->v[i++]);
+        }
+    }
+}
+
+/* (close)'(\s|s\b) -> \1&#8217;\2 */
+static void emu__pass_close2(const emu__cps *a, emu__cps *b, locale_t loc, uint32_t q)
+{
+    (void)q;
+    for (size_t i = 0; i < a->n;) {
+        uint32_t n2 = emu__cp_at(a, i + 2);
+        int follows = emu__space(n2) || (n2 == 's' && !emu__is_word(emu__cp_at(a, i + 3), loc));
+        if (emu__is_close(a->v[i]) && emu__cp_at(a, i + 1) == '\'' && follows) {
+            emu__cps_push(b, a->v[i]);
+            emu__cps_puts(b, "&#8217;");
+            emu__cps_push(b, n2);
+            i += 3;
+        } else {
+            emu__cps_push(b, a->v[i++]);
+        }
+    }
+}
+
+/* Every remaining q becomes the opening entity. */
+static void emu__pass_rest(const emu__cps *a, emu__cps *b, locale_t loc, uint32_t q)
+{
+    (void)loc;
+    for (size_t i = 0; i < a->n; i++) {
+        if (a->v[i] == q)
+            emu__cps_puts(b, q == '\'' ? "&#8216;" : "&#8220;");
+        else
+            emu__cps_push(b, a->v[i]);
+    }
+}
+
+/* "(?=\s) -> &#8221; */
+static void emu__pass_dq_close_space(const emu__cps *a, emu__cps *b, locale_t loc, uint32_t q)
+{
+    (void)loc;
+    (void)q;
+    for (size_t i = 0; i < a->n; i++) {
+        if (a->v[i] == '"' && emu__space(emu__cp_at(a, i + 1)))
+            emu__cps_puts(b, "&#8221;");
+        else
+            emu__cps_push(b, a->v[i]);
+    }
+}
+
+/* ^"(?=punct) -> &#8221; */
+static void emu__pass_dq_close_start(const emu__cps *a, emu__cps *b, locale_t loc, uint32_t q)
+{
+    (void)loc;
+    (void)q;
+    for (size_t i = 0; i < a->n; i++) {
+        if (i == 0 && a->v[i] == '"' && emu__is_punct(emu__cp_at(a, 1)))
+            emu__cps_puts(b, "&#8221;");
+        else
+            emu__cps_push(b, a->v[i]);
+    }
+}
+
+/* (close)" -> \1&#8221; */
+static void emu__pass_dq_close(const emu__cps *a, emu__cps *b, locale_t loc, uint32_t q)
+{
+    (void)loc;
+    (void)q;
+    for (size_t i = 0; i < a->n;) {
+        if (emu__is_close(a->v[i]) && emu__cp_at(a, i + 1) == '"') {
+            emu__cps_push(b, a->v[i]);
+            emu__cps_puts(b, "&#8221;");
+            i += 2;
+        } else {
+            emu__cps_push(b, a->v[i++]);
+        }
+    }
+}
+
+/* Runs one pass, replacing *a. Returns 0 or -1 on OOM. */
+static int emu__run_pass(emu__cps *a, emu__pass_fn fn, locale_t loc, uint32_t q)
+{
+    emu__cps b = {0};
+    fn(a, &b, loc, q);
+    free(a->v);
+    *a = b;
+    return b.oom ? -1 : 0;
+}
+
+/* smartypants.convert_quotes over one text token, in place. */
+static int emu__convert_quotes(emu__cps *t, locale_t loc)
+{
+    struct {
+        emu__pass_fn fn;
+        uint32_t q;
+    } passes[] = {
+        {emu__pass_start, '\''},       {emu__pass_start, '"'},       {emu__pass_double_set, '"'},
+        {emu__pass_double_set, '\''},  {emu__pass_decade, '\''},     {emu__pass_opening, '\''},
+        {emu__pass_close1, '\''},      {emu__pass_close2, '\''},     {emu__pass_rest, '\''},
+        {emu__pass_opening, '"'},      {emu__pass_dq_close_space, '"'},
+        {emu__pass_dq_close_start, '"'}, {emu__pass_dq_close, '"'},
+        {emu__pass_rest, '"'},
+    };
+    for (size_t k = 0; k < sizeof(passes) / sizeof(passes[0]); k++)
+        if (emu__run_pass(t, passes[k].fn, loc, passes[k].q))
+            return -1;
+    return 0;
+}
+
+/* smartypants.process_escapes: \\ then \" \' \. \- \` become entities. */
+static int emu__process_escapes(emu__cps *t)
+{
+    emu__cps b = {0};
+    for (size_t i = 0; i < t->n;) {
+        if (t->v[i] == '\\' && emu__cp_at(t, i + 1) == '\\') {
+            emu__cps_puts(&b, "&#92;");
+            i += 2;
+        } else {
+            emu__cps_push(&b, t->v[i++]);
+        }
+    }
+    free(t->v);
+    *t = b;
+    if (b.oom)
+        return -1;
+    emu__cps c = {0};
+    for (size_t i = 0; i < t->n;) {
+        const char *e = NULL;
+        if (t->v[i] == '\\') {
+            switch (emu__cp_at(t, i + 1)) {
+            case '"': e = "&#34;"; break;
+            case '\'': e = "&#39;"; break;
+            case '.': e = "&#46;"; break;
+            case '-': e = "&#45;"; break;
+            case '`': e = "&#96;"; break;
+            default: break;
+            }
+        }
+        if (e) {
+            emu__cps_puts(&c, e);
+            i += 2;
+        } else {
+            emu__cps_push(&c, t->v[i++]);
+        }
+    }
+    free(t->v);
+    *t = c;
+    return c.oom ? -1 : 0;
+}
+
+/* smartypants.convert_entities(text, 0) for the entities convert_quotes
+ * makes, appending UTF-8 to out. */
+static void emu__emit_entities(const emu__cps *t, emu__buf *out)
+{
+    static const struct {
+        const char *ent;
+        long cp;
+    } tbl[] = {{"&#8211;", 0x2013}, {"&#8212;", 0x2014}, {"&#8216;", 0x2018}, {"&#8217;", 0x2019},
+               {"&#8220;", 0x201c}, {"&#8221;", 0x201d}, {"&#8230;", 0x2026}};
+    for (size_t i = 0; i < t->n;) {
+        int done = 0;
+        for (size_t k = 0; k < sizeof(tbl) / sizeof(tbl[0]) && !done; k++) {
+            if (emu__cps_has(t, i, tbl[k].ent)) {
+                emu__buf_cp(out, tbl[k].cp);
+                i += strlen(tbl[k].ent);
+                done = 1;
+            }
+        }
+        if (!done)
+            emu__buf_cp(out, (long)t->v[i++]);
+    }
+}
+
+/* 1 when the tag (from its '<') opens or closes a skipped element:
+ * <(/)?(pre|samp|code|tt|kbd|script|style|math|a)[^>]*> case-insensitively
+ * ('a' is added by notifications-utils). Sets *closing and *name. */
+static int emu__skip_tag(const char *tag, size_t len, int *closing, const char **name)
+{
+    static const char *const names[] = {"pre", "samp", "code", "tt", "kbd", "script", "style",
+                                        "math", "a"};
+    size_t i = 1;
+    *closing = 0;
+    if (i < len && tag[i] == '/') {
+        *closing = 1;
+        i++;
+    }
+    for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
+        size_t nl = strlen(names[k]);
+        if (i + nl <= len && strncasecmp(tag + i, names[k], nl) == 0) {
+            *name = names[k];
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Finds the next tag at or after p: a comment <!--.*?--\s*> or <[^>]*>.
+ * Returns 1 with *start and *end (one past the '>') set. */
+static int emu__next_tag(const char *s, size_t p, size_t *start, size_t *end, int *is_text)
+{
+    const char *lt = strchr(s + p, '<');
+    if (!lt)
+        return 0;
+    size_t i = (size_t)(lt - s);
+    *is_text = 0;
+    if (strncmp(lt, "<!--", 4) == 0) {
+        for (size_t j = i + 4; s[j]; j++) {
+            if (s[j] == '-' && s[j + 1] == '-') {
+                size_t k = j + 2;
+                while (s[k] && emu__py_isspace((unsigned char)s[k]))
+                    k++;
+                if (s[k] == '>') {
+                    *start = i;
+                    *end = k + 1;
+                    /* '--' inside the comment text makes it text */
+                    size_t a = i + 4, e = k + 1;
+                    while (e > a && s[e - 1] == '>')
+                        e--;
+                    while (e > a && emu__py_isspace((unsigned char)s[e - 1]))
+                        e--;
+                    while (e > a && s[e - 1] == '-')
+                        e--;
+                    for (size_t m = a; m + 1 < e; m++)
+                        if (s[m] == '-' && s[m + 1] == '-')
+                            *is_text = 1;
+                    return 1;
+                }
+            }
+        }
+    }
+    const char *gt = strchr(lt, '>');
+    if (!gt)
+        return 0;
+    *start = i;
+    *end = (size_t)(gt - s) + 1;
+    return 1;
+}
+
+/* Decodes s[a..e) into code points. */
+static void emu__cps_from(emu__cps *c, const char *s, size_t a, size_t e)
+{
+    size_t i = a;
+    while (i < e) {
+        size_t st = i;
+        long cp = emu__utf8_next((const unsigned char *)s, e, &i);
+        emu__cps_push(c, cp < 0 ? (uint32_t)(unsigned char)s[st] : (uint32_t)cp);
+    }
+}
+
+/* Processes one text token; prev is the last character of the previous text
+ * token (0 if none). Appends to out. Returns 0 or -1. */
+static int emu__smarty_text(const char *s, size_t a, size_t e, uint32_t prev, locale_t loc,
+                            emu__buf *out)
+{
+    emu__cps t = {0};
+    emu__cps_from(&t, s, a, e);
+    int rc = t.oom ? -1 : emu__process_escapes(&t);
+    if (!rc && t.n == 1 && (t.v[0] == '\'' || t.v[0] == '"')) {
+        int closing = prev && !emu__space(prev);
+        const char *ent = t.v[0] == '\'' ? (closing ? "&#8217;" : "&#8216;")
+                                         : (closing ? "&#8221;" : "&#8220;");
+        t.n = 0;
+        emu__cps_puts(&t, ent);
+        rc = t.oom ? -1 : 0;
+    } else if (!rc) {
+        rc = emu__convert_quotes(&t, loc);
+    }
+    if (!rc)
+        emu__emit_entities(&t, out);
+    free(t.v);
+    return rc;
+}
+
+/* smartypants.smartypants(text, Attr.q | Attr.u). Caller frees. */
+static char *emu__smartypants(const char *s, locale_t loc)
+{
+    emu__buf out = {0};
+    size_t p = 0, len = strlen(s), start, end;
+    uint32_t prev = 0;
+    int in_pre = 0, is_text;
+    const char *stack[32];
+    size_t depth = 0;
+    for (;;) {
+        int found = emu__next_tag(s, p, &start, &end, &is_text);
+        size_t text_end = found ? start : len;
+        if (text_end > p) {
+            if (in_pre) {
+                emu__buf_add(&out, s + p, text_end - p);
+            } else if (emu__smarty_text(s, p, text_end, prev, loc, &out)) {
+                out.oom = 1;
+                break;
+            }
+            size_t i = text_end - 1;
+            while (i > p && ((unsigned char)s[i] & 0xc0) == 0x80)
+                i--;
+            size_t j = i;
+            long cp = emu__utf8_next((const unsigned char *)s, text_end, &j);
+            prev = cp < 0 ? (unsigned char)s[i] : (uint32_t)cp;
+        }
+        if (!found)
+            break;
+        if (is_text) {
+            if (!in_pre && emu__smarty_text(s, start, end, prev, loc, &out)) {
+                out.oom = 1;
+                break;
+            }
+            if (in_pre)
+                emu__buf_add(&out, s + start, end - start);
+            prev = '>';
+        } else {
+            emu__buf_add(&out, s + start, end - start);
+            int closing;
+            const char *name;
+            if (emu__skip_tag(s + start, end - start, &closing, &name)) {
+                if (!closing) {
+                    if (depth < sizeof(stack) / sizeof(stack[0]))
+                        stack[depth++] = name;
+                    in_pre = 1;
+                } else {
+                    if (depth > 0 && strcmp(stack[depth - 1], name) == 0)
+                        depth--;
+                    if (depth == 0)
+                        in_pre = 0;
+                }
+            }
+        }
+        p = end;
+    }
+    return emu__buf_finish(&out);
+}
+
+/* notifications-utils remove_smart_quotes_from_email_addresses: in every
+ * match of (^|\s)\S+@\S+(\s|$) (multi-line; a match takes its trailing
+ * whitespace), U+2018 and U+2019 become '. */
+static char *emu__unsmart_emails(const char *s)
+{
+    size_t len = strlen(s), n, m;
+    emu__buf b = {0};
+    size_t i = 0;
+    while (i < len) {
+        long cp = emu__peek(s, len, i, &n);
+        int space = cp >= 0 && emu__py_isspace(cp);
+        size_t r = len + 1;
+        if (space)
+            r = i + n;
+        else if (i == 0 || s[i - 1] == '\n')
+            r = i;
+        size_t e = r;
+        int ok = 0;
+        if (r < len) {
+            long c;
+            while (e < len && !((c = emu__peek(s, len, e, &m)) >= 0 && emu__py_isspace(c)))
+                e += m;
+            emu__peek(s, len, r, &m);
+            for (size_t k = r + m; k < e; k += m) {
+                emu__peek(s, len, k, &m);
+                if (s[k] == '@' && k + m < e)
+                    ok = 1;
+            }
+        }
+        if (!ok) {
+            emu__buf_add(&b, s + i, n);
+            i += n;
+            continue;
+        }
+        emu__buf_add(&b, s + i, r - i);
+        for (size_t k = r; k < e; k += m) {
+            long c = emu__peek(s, len, k, &m);
+            if (c == 0x2018 || c == 0x2019)
+                emu__buf_puts(&b, "'");
+            else
+                emu__buf_add(&b, s + k, m);
+        }
+        i = e;
+        if (i < len) {
+            emu__peek(s, len, i, &m);
+            emu__buf_add(&b, s + i, m);
+            i += m;
+        }
+    }
+    return emu__buf_finish(&b);
+}
+
 char *emu_template_render_subject(const char *text, json_t *personalisation, emu_strlist *missing)
 {
     char *a = emu_template_render(text, personalisation, missing);
     if (!a)
         return NULL;
-    char *c = emu__remove_ws_before_punct(a);
+    char *c1 = emu__remove_ws_before_punct(a);
     free(a);
+    if (!c1)
+        return NULL;
+    locale_t loc = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+    char *c2 = emu__smartypants(c1, loc);
+    if (loc)
+        freelocale(loc);
+    free(c1);
+    if (!c2)
+        return NULL;
+    char *c = emu__unsmart_emails(c2);
+    free(c2);
     if (!c)
         return NULL;
     char *d = emu__en_dashes(c);

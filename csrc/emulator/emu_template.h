@@ -46,10 +46,11 @@ char *emu_template_render(const char *text, json_t *personalisation, emu_strlist
 char *emu_template_render_body(const char *text, json_t *personalisation, emu_strlist *missing);
 
 /* The API's content.subject for an email (PlainTextEmailTemplate.subject):
- * rendered, whitespace before ',' and '.' removed, " - " between words
- * made an en dash, whitespace normalised (zero-width characters removed,
- * runs of whitespace made one space, trimmed). Smart quotes are not
- * applied. Caller frees; NULL on OOM. */
+ * rendered, then do_nice_typography (whitespace before ',' and '.'
+ * removed, smartypants quotes as Unicode characters except inside email
+ * addresses, " - " between words made an en dash), then whitespace
+ * normalised (zero-width characters removed, runs of whitespace made one
+ * space, trimmed). Caller frees; NULL on OOM. */
 char *emu_template_render_subject(const char *text, json_t *personalisation, emu_strlist *missing);
 
 /* Python str(value) of a JSON value (strings as they are, True/False/None,

@@ -228,6 +228,29 @@ TEST(subject_typography_matches_notify)
     json_decref(pers);
 }
 
+TEST(subject_quotes_are_made_smart_like_smartypants)
+{
+    /* expected values produced by smartypants 2.0.2 with Attr.q | Attr.u */
+    static const char *const cases[][2] = {
+        {"Your child's results", "Your child\xe2\x80\x99s results"},
+        {"'quoted' and \"double\"", "\xe2\x80\x98quoted\xe2\x80\x99 and \xe2\x80\x9c" "double\xe2\x80\x9d"},
+        {"rock 'n' roll", "rock \xe2\x80\x98n\xe2\x80\x99 roll"},
+        {"it's 5'6", "it\xe2\x80\x99s 5\xe2\x80\x98" "6"},
+        {"the '80s", "the \xe2\x80\x98" "80s"},
+        {"a --'b", "a --\xe2\x80\x98" "b"},
+        {"\\'x", "&#39;x"},
+        {"<a href=\"x\">'q'</a> 'r'", "<a href=\"x\">'q'</a> \xe2\x80\x98r\xe2\x80\x99"},
+        {"'", "\xe2\x80\x98"},
+        /* quotes inside an email address are put back */
+        {"Write to o'neil@example.com now", "Write to o'neil@example.com now"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char *got = emu_template_render_subject(cases[i][0], NULL, NULL);
+        CHECK_STR_EQ(got, cases[i][1]);
+        free(got);
+    }
+}
+
 TEST(python_helpers_match_python)
 {
     char *s = emu_strip_obscure_whitespace("\xc2\xa0 a\xe2\x80\x8c" "b \t\n");
