@@ -29,7 +29,8 @@ struct emu_callbacks {
     int stop;
     long timeout_ms, retry_delay_ms;
     int max_retries;
-    cb_job *pending;  /* waiting for their due time */
+    cb_job *fresh, *fresh_tail; /* new receipts, due now, in order */
+    cb_job *pending;            /* retries waiting for their due time */
     cb_job *inflight; /* added to the multi handle (sender thread only) */
     uint64_t generation; /* bumped by clear: in-flight jobs of older ones are dropped */
     emu_callback_stats stats;
@@ -101,13 +102,20 @@ static void *run(void *arg)
             break;
         }
         cb_job **pp = &c->pending;
-        while (multi && *pp && in_flight < MAX_IN_FLIGHT) {
+        while (multi && in_flight < MAX_IN_FLIGHT && (*pp || c->fresh)) {
             cb_job *j = *pp;
-            if (j->due_us > now) {
+            if (j && j->due_us > now) {
                 pp = &j->next;
                 continue;
             }
-            *pp = j->next;
+            if (j) {
+                *pp = j->next;
+            } else {
+                j = c->fresh;
+                c->fresh = j->next;
+                if (!c->fresh)
+                    c->fresh_tail = NULL;
+            }
             j->next = NULL;
             if (job_prepare(c, j) || curl_multi_add_handle(multi, j->easy) != CURLM_OK) {
                 c->stats.failed++;
@@ -220,8 +228,12 @@ int emu_callbacks_enqueue(emu_callbacks *c, const char *url, const char *token,
     j->due_us = 0;
     pthread_mutex_lock(&c->lock);
     j->generation = c->generation;
-    j->next = c->pending;
-    c->pending = j;
+    /* FIFO: receipts go out in the order they happened */
+    if (c->fresh_tail)
+        c->fresh_tail->next = j;
+    else
+        c->fresh = j;
+    c->fresh_tail = j;
     c->stats.queued++;
     pthread_mutex_unlock(&c->lock);
     return 0;
@@ -230,14 +242,18 @@ int emu_callbacks_enqueue(emu_callbacks *c, const char *url, const char *token,
 void emu_callbacks_clear(emu_callbacks *c)
 {
     pthread_mutex_lock(&c->lock);
-    cb_job *j = c->pending, *next;
-    c->pending = NULL;
+    cb_job *j = c->pending, *f = c->fresh, *next;
+    c->pending = c->fresh = c->fresh_tail = NULL;
     c->generation++;
     memset(&c->stats, 0, sizeof(c->stats));
     pthread_mutex_unlock(&c->lock);
     for (; j; j = next) {
         next = j->next;
         job_free(j);
+    }
+    for (; f; f = next) {
+        next = f->next;
+        job_free(f);
     }
 }
 
@@ -259,6 +275,10 @@ void emu_callbacks_stop(emu_callbacks *c)
     pthread_join(c->thread, NULL);
     cb_job *j = c->pending, *next;
     for (; j; j = next) {
+        next = j->next;
+        job_free(j);
+    }
+    for (j = c->fresh; j; j = next) {
         next = j->next;
         job_free(j);
     }
