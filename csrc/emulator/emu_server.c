@@ -222,7 +222,7 @@ static void respond_legacy(req *r, unsigned status, const char *message)
     respond_json(r, status, json_pack("{s:s,s:s}", "message", message, "result", "error"));
 }
 
-/* Records the route outcome and returns the outcome text for r. */
+/* Counts r's outcome (its status code, or "dropped") under route. */
 static void record(emu_server *s, req *r, const char *route)
 {
     char code[16];
@@ -390,6 +390,7 @@ static const char *const simulated_addresses[] = {
     "simulate-delivered-3@notifications.service.gov.uk",
 };
 
+/* LIVE, TEAM or TEST, as Notify's rate-limit message spells key types. */
 static const char *key_type_upper(int type)
 {
     return type == EMU_KEY_TEAM ? "TEAM" : type == EMU_KEY_TEST ? "TEST" : "LIVE";
@@ -944,6 +945,7 @@ static void preview_template(req *r, const auth_result *a, const char *id)
 
 /* ---------------------------------------------------------- control API */
 
+/* GET /_emulator/notifications: every stored notification, newest first. */
 static void control_notifications(emu_server *s, req *r, const char *root)
 {
     json_t *list = json_array();
@@ -985,6 +987,7 @@ static size_t clear_all(emu_server *s)
     return n;
 }
 
+/* POST /_emulator/notifications/<id>/status: forces a status. */
 static void control_force_status(emu_server *s, req *r, const char *id, const char *root)
 {
     json_t *body = emu_parse_body(r->body.data ? r->body.data : "", r->body.len);
@@ -1009,6 +1012,7 @@ static void control_force_status(emu_server *s, req *r, const char *id, const ch
     respond_json(r, 200, o);
 }
 
+/* GET /_emulator/stats. */
 static void control_stats(emu_server *s, req *r)
 {
     emu_callback_stats cs = emu_callbacks_get_stats(s->callbacks);
@@ -1031,6 +1035,7 @@ static void control_stats(emu_server *s, req *r)
                   (json_int_t)cs.failed));
 }
 
+/* The current fault settings as a new JSON object (caller owns), or NULL. */
 static json_t *faults_json(emu_server *s)
 {
     pthread_mutex_lock(&s->fault_lock);
@@ -1039,6 +1044,8 @@ static json_t *faults_json(emu_server *s)
     return o;
 }
 
+/* PUT /_emulator/faults: merges the settings given; a refuse_connections_ms
+ * above 0 asks the timer thread to close the listening socket. */
 static void control_put_faults(emu_server *s, req *r)
 {
     json_t *body = r->too_big ? NULL
@@ -1143,8 +1150,6 @@ static int split_path(const char *path, char *buf, size_t bufsize, char **seg, i
     }
     return n;
 }
-
-enum fault_plan { PLAN_NONE = 0, PLAN_500, PLAN_429 };
 
 typedef struct rolls {
     int64_t delay_us;
@@ -1376,6 +1381,7 @@ static void heap_push(emu_server *s, timer_entry e)
     s->heap[i] = e;
 }
 
+/* Removes and returns the earliest entry (the heap is not empty). */
 static timer_entry heap_pop(emu_server *s)
 {
     timer_entry top = s->heap[0], last = s->heap[--s->nheap];
@@ -1407,6 +1413,8 @@ static enum MHD_Result finish(struct MHD_Connection *conn, req *r)
     return ret;
 }
 
+/* libmicrohttpd's access handler: called once with the headers, then per
+ * body chunk, then once more to answer (and again after a resume). */
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
                                   const char *method, const char *version,
                                   const char *upload_data, size_t *upload_size, void **con_cls)
@@ -1453,6 +1461,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     return finish(conn, r);
 }
 
+/* Frees the per-request state once libmicrohttpd is done with a request. */
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
