@@ -9,11 +9,13 @@ import subprocess
 import sys
 import threading
 import time
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.db import connection, connections
+from django.utils import timezone
 from pytest_django.fixtures import Settings as SettingsWrapper
 
 from django_govuk_notify_outbox import outbox, statuses
@@ -118,9 +120,13 @@ def test_a_worker_killed_mid_batch_loses_and_duplicates_nothing(
             worker.kill()
             worker.communicate()
     emulator.faults(stall_rate=0.0)
-    # The dead worker's lease is still valid: another run must not touch its emails.
-    assert outbox.sync().reason == "another run holds the lease"
-    SyncLease.objects.update(expires_at=SyncLease.objects.get().acquired_at)  # time passes
+    # The dead worker's lease is still valid: its emails are not due, nobody touches them.
+    assert outbox.sync().reason == "nothing due"
+    assert EmailMessage.objects.filter(attempt_started_at__isnull=False).count() == 6
+    # LEASE_SECONDS pass: its lease expires and its in-flight emails fall due.
+    past = timezone.now() - timedelta(seconds=1)
+    SyncLease.objects.update(expires_at=past)
+    EmailMessage.objects.update(next_action_at=past)
     summary = outbox.sync()
     assert summary.recovered == 6
     assert summary.adopted == 6
