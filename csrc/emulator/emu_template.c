@@ -1360,7 +1360,12 @@ char *emu_template_render_subject(const char *text, json_t *personalisation, emu
     free(a);
     if (!c1)
         return NULL;
-    locale_t loc = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+    int ascii = 1;
+    for (const char *q = c1; *q; q++)
+        if ((unsigned char)*q >= 0x80)
+            ascii = 0;
+    /* the locale only classifies non-ASCII word characters */
+    locale_t loc = ascii ? (locale_t)0 : newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
     char *c2 = emu__smartypants(c1, loc);
     if (loc)
         freelocale(loc);
