@@ -22,6 +22,8 @@ from typing import Any
 from . import __version__, _core
 from .errors import HTTPError, InvalidResponse, Response
 
+__all__ = ["DEFAULT_BASE_URL", "USER_AGENT", "NotificationsAPIClient", "Outcome", "Result"]
+
 logger = logging.getLogger(__name__)
 
 DEFAULT_BASE_URL = "https://api.notifications.service.gov.uk"
@@ -163,6 +165,17 @@ class NotificationsAPIClient:
 
     Thread-safe (requests from several threads are serialised in the core)
     and fork-safe (connections are never shared with a forked child).
+
+    ``timeout`` bounds each whole request and ``connect_timeout`` its
+    connection set-up (TCP and TLS). ``rate_limit_per_minute`` and
+    ``rate_limit_burst`` mirror Notify's token bucket (3000/min, 1000 tokens)
+    for this client object, slightly on the safe side, so that a batch never
+    provokes a 429 by itself; processes that share an API key type share
+    Notify's bucket, so give each its share. ``None`` or 0 turns the
+    client-side limit off. At most ``max_in_flight`` requests (and as many
+    connections) are open at once; HTTP/2 is used when the server offers it,
+    multiplexing them over one connection. ``ca_bundle`` is a PEM file of
+    trusted CAs (default: the system's).
     """
 
     def __init__(
