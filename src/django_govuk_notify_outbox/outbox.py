@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -517,12 +517,12 @@ class _Run:
             )
             if not due:
                 return
+            self.attempted.update(m.pk for m in due)
             ready = [m for m in due if not self._exhausted(m, now)]
             if not ready:
                 continue
             if not self.renew():
                 return
-            self.attempted.update(m.pk for m in ready)
             claimed = self._write_ahead(ready)
             if claimed:
                 self._send(claimed)
@@ -736,7 +736,7 @@ class _Run:
             data = _json(result)
             if str(result.outcome) != ACCEPTED or not isinstance(data, dict):
                 if _is_auth_error(result):
-                    self._auth_error(due[0], result)
+                    self._auth_error_on_poll(result, due[0])
                 logger.warning("outbox: listing notifications failed: %s", _error_text(result))
                 break
             items = [i for i in data.get("notifications") or [] if isinstance(i, dict)]
@@ -863,6 +863,11 @@ def sync(*, client: NotificationsAPIClient | None = None) -> SyncSummary:
     started = time.monotonic()
     if not EmailMessage.objects.filter(next_action_at__lte=timezone.now()).exists():
         return SyncSummary(reason="nothing due")
+    if connection.in_atomic_block:
+        logger.warning(
+            "outbox: sync() called inside a transaction; its write-ahead marks are not "
+            "durable until that transaction commits. Call it outside transaction.atomic()."
+        )
     settings = conf.get_settings()
     holder = _holder()
     if not _acquire_lease(holder, settings):
