@@ -715,18 +715,27 @@ static enum MHD_Result collect_param(void *cls, enum MHD_ValueKind kind, const c
     return MHD_YES;
 }
 
-/* Appends "key=value" query pairs of p (skipping older_than when
- * skip_older) to b, with '?' or '&' separators. */
-static void add_query(emu_buf *b, const params *p, int skip_older, int *first)
+/* Appends "key=value" query pairs of p to b, with '?' or '&' separators.
+ * When older_than is given it replaces the older_than value in place (as
+ * Python's dict(data, older_than=...) does), or is appended. */
+static void add_query(emu_buf *b, const params *p, const char *older_than)
 {
+    int first = 1, replaced = 0;
     for (size_t i = 0; i < p->n; i++) {
-        if (skip_older && !strcmp(p->items[i].key, "older_than"))
-            continue;
-        emu_buf_adds(b, *first ? "?" : "&");
-        *first = 0;
+        const char *value = p->items[i].value;
+        if (older_than && !strcmp(p->items[i].key, "older_than")) {
+            value = older_than;
+            replaced = 1;
+        }
+        emu_buf_adds(b, first ? "?" : "&");
+        first = 0;
         emu_buf_add_urlenc(b, p->items[i].key);
         emu_buf_adds(b, "=");
-        emu_buf_add_urlenc(b, p->items[i].value);
+        emu_buf_add_urlenc(b, value);
+    }
+    if (older_than && !replaced) {
+        emu_buf_adds(b, first ? "?older_than=" : "&older_than=");
+        emu_buf_adds(b, older_than);
     }
 }
 
@@ -799,16 +808,10 @@ static void list_notifications(emu_server *s, struct MHD_Connection *conn, req *
     emu_buf cur, next;
     emu_buf_init(&cur);
     emu_buf_init(&next);
-    int first = 1;
     emu_buf_addf(&cur, "%sv2/notifications", root);
-    add_query(&cur, &kept, 0, &first);
-    first = 1;
+    add_query(&cur, &kept, NULL);
     emu_buf_addf(&next, "%sv2/notifications", root);
-    add_query(&next, &kept, 1, &first);
-    if (last_id) {
-        emu_buf_adds(&next, first ? "?older_than=" : "&older_than=");
-        emu_buf_adds(&next, last_id);
-    }
+    add_query(&next, &kept, last_id ? last_id : "");
     free(kept.items);
     char *c = emu_buf_take(&cur, NULL), *nx = emu_buf_take(&next, NULL);
     json_t *links = (c && nx) ? (last_id ? json_pack("{s:s,s:s}", "current", c, "next", nx)

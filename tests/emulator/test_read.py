@@ -79,14 +79,23 @@ def test_list_is_newest_first_filtered_by_key_type(notify_emulator: NotifyEmulat
 
 def test_list_paginates_250_per_page_with_links(notify_emulator: NotifyEmulator) -> None:
     ids = [send(notify_emulator).json()["id"] for _ in range(260)]
-    first = call(notify_emulator, "GET", "/v2/notifications?status=created").json()
+    first = call(notify_emulator, "GET", "/v2/notifications?template_type=email").json()
     assert len(first["notifications"]) == 250
     base = notify_emulator.base_url
-    assert first["links"]["current"] == f"{base}/v2/notifications?status=created"
+    assert first["links"]["current"] == f"{base}/v2/notifications?template_type=email"
     nxt = first["links"]["next"]
-    assert parse_qs(urlsplit(nxt).query) == {"status": ["created"], "older_than": [ids[10]]}
+    assert parse_qs(urlsplit(nxt).query) == {"template_type": ["email"], "older_than": [ids[10]]}
     second = call(notify_emulator, "GET", nxt[len(base) :]).json()
     assert [n["id"] for n in second["notifications"]] == ids[:10][::-1]
+    # an older_than already in the query is replaced where it stands
+    assert (
+        second["links"]["current"]
+        == f"{base}/v2/notifications?template_type=email&older_than={ids[10]}"
+    )
+    assert (
+        second["links"]["next"]
+        == f"{base}/v2/notifications?template_type=email&older_than={ids[0]}"
+    )
     last = second["notifications"][-1]["id"]
     third = call(notify_emulator, "GET", f"/v2/notifications?older_than={last}").json()
     assert third["notifications"] == []
