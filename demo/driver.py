@@ -22,6 +22,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import sys
 import time
 import urllib.request
@@ -284,12 +285,26 @@ def serve(children: Children, env: dict[str, str], port: int, emulator_url: str)
         time.sleep(0.5)
 
 
+def port_free(port: int) -> bool:
+    """True when nothing listens on 127.0.0.1:`port`."""
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
 def _sigterm(_signum: int, _frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
 
 def run(args: argparse.Namespace) -> int:
     """The whole demo; returns the exit status."""
+    if not args.no_serve and not port_free(args.port):
+        say(f"demo failed: port {args.port} is in use; choose another with --port")
+        return 1
     if RUN_DIR.exists():
         shutil.rmtree(RUN_DIR)
     RUN_DIR.mkdir(parents=True)
