@@ -701,6 +701,16 @@ char *emu_template_render_body(const char *text, json_t *personalisation, emu_st
     return out;
 }
 
+int emu_template_is_empty(const char *content, const char *body)
+{
+    if (!content || !*content)
+        return 1;
+    size_t n = strlen(content);
+    if (n < 2 || strncmp(content, "((", 2) != 0 || strcmp(content + n - 2, "))") != 0)
+        return 0;
+    return !body || !*body;
+}
+
 /* One code point of s at *i as (cp, byte length); cp -1 for invalid. */
 static long emu__peek(const char *s, size_t len, size_t i, size_t *n)
 {

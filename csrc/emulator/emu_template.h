@@ -53,6 +53,12 @@ char *emu_template_render_body(const char *text, json_t *personalisation, emu_st
  * space, trimmed). Caller frees; NULL on OOM. */
 char *emu_template_render_subject(const char *text, json_t *personalisation, emu_strlist *missing);
 
+/* Notify's Template.is_message_empty(): 1 when the template content is
+ * empty, or when it starts with "((" and ends with "))" and the rendered
+ * body (emu_template_render_body's result) is empty; else 0. A template
+ * like "Hi ((name))" is never empty, whatever the values. */
+int emu_template_is_empty(const char *content, const char *body);
+
 /* Python str(value) of a JSON value (strings as they are, True/False/None,
  * Python float repr, lists/dicts as Python repr). Caller frees; NULL on OOM. */
 char *emu_py_str(const json_t *v);

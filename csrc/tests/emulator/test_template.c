@@ -210,6 +210,32 @@ TEST(body_is_stripped_of_surrounding_whitespace)
     json_decref(pers);
 }
 
+TEST(message_is_empty_only_as_notify_decides)
+{
+    json_t *pers = json_loads("{\"a\":\"  \",\"b\":\"x\"}", 0, NULL);
+    struct {
+        const char *content;
+        int empty;
+    } cases[] = {
+        {"", 1},
+        {"((a))", 1},          /* renders to whitespace only */
+        {"((a)) ((a))", 1},
+        {"((b))", 0},
+        {"Hi ((a))", 0},       /* does not start with (( */
+        {" ((a))", 0},         /* Notify checks the raw content */
+        {"((a)).", 0},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char *body = emu_template_render_body(cases[i].content, pers, NULL);
+        if (emu_template_is_empty(cases[i].content, body) != cases[i].empty)
+            ck_fail(__FILE__, __LINE__, "content \"%s\": expected empty=%d", cases[i].content,
+                    cases[i].empty);
+        free(body);
+    }
+    CHECK(emu_template_is_empty(NULL, NULL));
+    json_decref(pers);
+}
+
 TEST(subject_typography_matches_notify)
 {
     json_t *pers = json_loads("{\"name\":\"Jo\",\"l\":[\"a\",\"b\"]}", 0, NULL);
