@@ -5,13 +5,18 @@ emulator's own statistics."""
 from __future__ import annotations
 
 import json
+import os
+import pty
+import re
+import select
 import sqlite3
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
 
-from tests.e2e.helpers import PYTHON, ROOT, child_env
+from tests.e2e.helpers import PYTHON, ROOT, child_env, stop
 
 pytestmark = pytest.mark.slow
 
@@ -108,3 +113,44 @@ def test_progress_is_printed_as_plain_lines_when_not_on_a_terminal(
     assert progress, output
     assert f"{COUNT}/{COUNT} final" in progress[-1]
     assert "\033[" not in output
+
+
+def test_progress_table_is_redrawn_in_place_on_a_terminal(tmp_path: Path) -> None:
+    controller, terminal = pty.openpty()
+    proc = subprocess.Popen(
+        [PYTHON, "-m", "demo", "--count", "20", "--no-serve", "--timeout", "120"],
+        cwd=ROOT,
+        env=child_env({"NGO_DEMO_RUN_DIR": str(tmp_path / "run"), "TERM": "xterm"}),
+        stdin=subprocess.DEVNULL,
+        stdout=terminal,
+        stderr=terminal,
+        start_new_session=True,
+    )
+    os.close(terminal)
+    output = b""
+    try:
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([controller], [], [], 1.0)
+            if not ready:
+                if proc.poll() is not None:
+                    break
+                continue
+            try:
+                chunk = os.read(controller, 65536)
+            except OSError:  # the terminal closed: the demo exited
+                break
+            if not chunk:
+                break
+            output += chunk
+        assert proc.wait(timeout=30) == 0, output.decode(errors="replace")
+    finally:
+        stop(proc)
+        os.close(controller)
+    text = output.decode(errors="replace")
+    # Twelve lines (header, ten statuses, total) drawn, then redrawn over the
+    # previous drawing by moving the cursor up twelve lines.
+    assert "\033[12F" in text
+    assert text.count("notify-permanent-failure") >= 2
+    assert "20 of 20 final" in text
+    assert not re.search(r"^\[\s*\d+\.\d+s\]", text, re.MULTILINE)
