@@ -22,6 +22,7 @@ typedef struct {
     PyTypeObject *client_type;
     PyThread_type_lock lock;   /* serialises perform(); re-made after fork */
     pid_t lock_pid;
+    unsigned long lock_owner;  /* thread holding it, 0 when free (GIL held) */
     ngo_multi *multi;          /* NULL until the first request */
     pid_t multi_pid;
 } core_state;
@@ -292,12 +293,17 @@ static int check_signals(void *arg)
     return rc < 0;
 }
 
-/* Takes the module lock with the GIL released. After fork() the lock is
- * replaced (another thread of the parent may have held it). Returns 0 or
- * -1 with an exception. */
+/* Takes the module lock with the GIL released, waking every 100 ms to run
+ * signal handlers (so Ctrl-C works while another thread's batch runs).
+ * After fork() the lock is replaced (a thread of the parent may have held
+ * it). Returns 0, or -1 with an exception: what a signal handler raised, or
+ * RuntimeError when this thread already holds it (a client used from a
+ * signal handler in the middle of a batch). */
 static int acquire_lock(core_state *st)
 {
     pid_t pid = getpid();
+    unsigned long me = PyThread_get_thread_ident();
+    PyLockStatus got;
 
     if(!st->lock || st->lock_pid != pid) {
         PyThread_type_lock lock = PyThread_allocate_lock();
@@ -305,18 +311,37 @@ static int acquire_lock(core_state *st)
             PyErr_NoMemory();
             return -1;
         }
-        /* The old lock is abandoned (it may be held by a thread that does
-         * not exist in this process). */
+        /* The old lock is abandoned, never freed: it may be held by a
+         * thread that does not exist in this process. */
         st->lock = lock;
         st->lock_pid = pid;
+        st->lock_owner = 0;
     }
-    if(!PyThread_acquire_lock(st->lock, NOWAIT_LOCK)) {
+    if(st->lock_owner == me) {
+        PyErr_SetString(PyExc_RuntimeError,
+                        "a Notify client was used while this thread's batch was running "
+                        "(from a signal handler?)");
+        return -1;
+    }
+    for(;;) {
         PyThread_type_lock lock = st->lock;
         Py_BEGIN_ALLOW_THREADS
-        PyThread_acquire_lock(lock, WAIT_LOCK);
+        got = PyThread_acquire_lock_timed(lock, 100 * 1000, 0);
         Py_END_ALLOW_THREADS
+        if(got == PY_LOCK_ACQUIRED)
+            break;
+        if(PyErr_CheckSignals() < 0)
+            return -1;
     }
+    st->lock_owner = me;
     return 0;
+}
+
+/* Releases the module lock (GIL held). */
+static void release_lock(core_state *st)
+{
+    st->lock_owner = 0;
+    PyThread_release_lock(st->lock);
 }
 
 /* Returns the multi handle of this process, creating it on first use or
@@ -436,13 +461,13 @@ static PyObject *Client_perform(PyObject *op, PyObject *arg)
         goto out;
     multi = process_multi(st);
     if(!multi) {
-        PyThread_release_lock(st->lock);
+        release_lock(st);
         goto out;
     }
     ctx.ts = PyEval_SaveThread();
     rc = ngo_perform(multi, self->client, reqs, (size_t)n, res, check_signals, &ctx);
     PyEval_RestoreThread(ctx.ts);
-    PyThread_release_lock(st->lock);
+    release_lock(st);
 
     if(rc)
         raise_ngo(rc);

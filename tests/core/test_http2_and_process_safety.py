@@ -174,3 +174,45 @@ def test_two_threads_using_clients_at_once_are_serialised_safely(notify: FakeNot
             expected += [f"{name}-{batch}-{i}" for i in range(10)] + [f"{name}-single-{batch}"]
         assert seen[name] == expected
     assert notify.state.sent == 3 * 55
+
+
+def test_ctrl_c_interrupts_a_thread_waiting_for_another_threads_batch(
+    raw_server: type[RawServer],
+) -> None:
+    server = raw_server(_stall)
+    client = NotificationsAPIClient(API_KEY, server.url, timeout=3)
+    worker = threading.Thread(
+        target=client.request_many, args=([("GET", "/v2/notifications", None)],)
+    )
+    worker.start()
+    time.sleep(0.2)  # the worker now holds the lock, waiting on the stalled server
+    timer = threading.Timer(0.2, os.kill, (os.getpid(), signal.SIGINT))
+    timer.start()
+    start = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        client.request_many([("GET", "/v2/notifications", None)])
+    assert time.monotonic() - start < 0.2 + 1.5
+    timer.join()
+    worker.join(10)
+    assert not worker.is_alive()
+
+
+def test_using_a_client_from_a_signal_handler_mid_batch_raises_instead_of_deadlocking(
+    raw_server: type[RawServer], notify: FakeNotify
+) -> None:
+    server = raw_server(_stall)
+    client = NotificationsAPIClient(API_KEY, server.url, timeout=5)
+    other = NotificationsAPIClient(API_KEY, notify.url)
+
+    def handler(signum: int, frame: Any) -> None:
+        other.get_template(TEMPLATE_ID)
+
+    previous = signal.signal(signal.SIGALRM, handler)
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 0.2)
+        with pytest.raises(RuntimeError, match="signal handler"):
+            client.request_many([("GET", "/v2/notifications", None)])
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    assert other.get_template(TEMPLATE_ID)["id"] == TEMPLATE_ID
