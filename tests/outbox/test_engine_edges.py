@@ -1,0 +1,125 @@
+"""More engine behaviour against the emulator: revoked keys, tracking limits, the Celery task."""
+
+from __future__ import annotations
+
+import copy
+import time
+import uuid
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.utils import timezone
+from pytest_django.fixtures import Settings as SettingsWrapper
+
+from django_govuk_notify_outbox import outbox, statuses
+from django_govuk_notify_outbox.models import EmailEvent, EmailMessage, SyncLease
+from django_govuk_notify_outbox.utils import send_email_notification
+
+from .conftest import TEMPLATE_PLAIN, outbox_settings, reload
+
+pytestmark = pytest.mark.django_db
+
+REVOKED_SECRET = "0f5e1f6a-9999-4a2b-8c3d-4e5f60718299"
+
+
+def test_a_revoked_key_pauses_sending_until_a_working_key_is_configured(
+    notify_emulator: Any, notify_emulator_factory: Any, settings: SettingsWrapper
+) -> None:
+    config = copy.deepcopy(notify_emulator.config())
+    for name in ("host", "port"):
+        config.pop(name, None)
+    service = config["services"][0]
+    for key in service["api_keys"]:
+        key.pop("key", None)
+    service["api_keys"].append(
+        {"name": "old", "type": "test", "secret": REVOKED_SECRET, "revoked": True}
+    )
+    emulator = notify_emulator_factory(config=config)
+    settings.GOVUK_NOTIFY_API_KEY = f"old-{service['id']}-{REVOKED_SECRET}"
+    settings.GOVUK_NOTIFY_BASE_URL = emulator.base_url
+    message = send_email_notification("r@example.gov.uk", TEMPLATE_PLAIN)
+    summary = outbox.sync()
+    assert summary.auth_paused
+    lease = SyncLease.objects.get()
+    assert "API key revoked" in lease.auth_paused_message
+    assert REVOKED_SECRET not in lease.auth_paused_message
+    stored = reload(message)
+    assert stored.attempts == 0
+    assert stored.status == statuses.SENDING_TO_NOTIFY
+    assert "API key revoked" in stored.last_error
+    settings.GOVUK_NOTIFY_API_KEY = emulator.api_key
+    summary = outbox.sync()
+    assert summary.accepted == 1
+    assert not SyncLease.objects.get().auth_paused
+    assert emulator.stats()["references"] == {reload(message).sent_reference: 1}
+
+
+def test_a_final_email_is_never_polled(emulator: Any, settings: SettingsWrapper) -> None:
+    message = send_email_notification("f@example.gov.uk", TEMPLATE_PLAIN)
+    outbox.sync()
+    notify_id = str(reload(message).notify_id)
+    emulator.set_status(notify_id, "delivered")
+    time.sleep(0.05)  # the first poll is due 10 ms after acceptance (test schedule)
+    outbox.sync()
+    assert reload(message).status == statuses.NOTIFY_DELIVERED
+    polls_before = reload(message).polls
+    by_id = emulator.stats()["requests"].get("GET /v2/notifications/{id}", {})
+    for _ in range(3):
+        outbox.sync()
+    assert reload(message).polls == polls_before
+    assert emulator.stats()["requests"].get("GET /v2/notifications/{id}", {}) == by_id
+
+
+def test_tracking_stops_after_notifys_72_hour_limit(emulator: Any) -> None:
+    message = send_email_notification("old@example.gov.uk", TEMPLATE_PLAIN)
+    EmailMessage.objects.filter(pk=message.pk).update(
+        status=statuses.NOTIFY_SENDING,
+        notify_id=uuid.uuid4(),  # unknown to Notify: 404, but younger than retention
+        sent_to_notify_at=timezone.now() - timedelta(hours=97),
+        next_action_at=timezone.now(),
+    )
+    summary = outbox.sync()
+    stored = reload(message)
+    assert summary.tracking_stopped == 1
+    assert stored.next_action_at is None
+    assert stored.tracking_stopped
+    assert stored.status == statuses.NOTIFY_SENDING
+    assert EmailEvent.objects.filter(message=message, detail__contains="72-hour").exists()
+
+
+def test_a_young_404_keeps_tracking(emulator: Any, settings: SettingsWrapper) -> None:
+    outbox_settings(settings, POLL_SCHEDULE=[(3600, 30.0)])
+    message = send_email_notification("young@example.gov.uk", TEMPLATE_PLAIN)
+    EmailMessage.objects.filter(pk=message.pk).update(
+        status=statuses.SENT_TO_NOTIFY,
+        notify_id=uuid.uuid4(),
+        sent_to_notify_at=timezone.now(),
+        next_action_at=timezone.now(),
+    )
+    outbox.sync()
+    stored = reload(message)
+    assert stored.status == statuses.SENT_TO_NOTIFY
+    assert stored.next_action_at is not None
+    assert stored.next_action_at > timezone.now() + timedelta(seconds=20)
+    assert "404" in stored.last_error
+
+
+def test_response_bodies_in_events_are_truncated(emulator: Any, settings: SettingsWrapper) -> None:
+    outbox_settings(settings, EVENT_BODY_LIMIT=60)
+    message = send_email_notification("t@example.gov.uk", TEMPLATE_PLAIN)
+    outbox.sync()
+    post = EmailEvent.objects.get(message=message, method="POST")
+    assert len(post.response_body) <= 60
+    assert post.response_body.endswith("[truncated]")
+
+
+def test_the_celery_task_runs_the_engine(emulator: Any) -> None:
+    pytest.importorskip("celery")
+    from django_govuk_notify_outbox import tasks
+
+    message = send_email_notification("c@example.gov.uk", TEMPLATE_PLAIN)
+    result = tasks.sync.apply().get()
+    assert result["ran"] is True
+    assert result["accepted"] == 1
+    assert reload(message).status not in statuses.TO_SEND
