@@ -7,6 +7,7 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/params.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -73,8 +74,46 @@ static json_t *emu__decode_json_part(const char *in, size_t len)
     return v;
 }
 
-/* The integer part of a JSON number (as Python's int() of it), via *out.
- * Returns 1 for an integer or a finite real, else 0. */
+/* Python's int(s) for a base-10 string: surrounding whitespace, one sign,
+ * digits with single '_' between them. Saturates at the int64 range.
+ * Returns 1 and sets *out, or 0 when Python raises ValueError. */
+static int emu__py_int10(const char *s, int64_t *out)
+{
+    size_t a = 0, e = strlen(s);
+    while (a < e && strchr(" \t\n\r\v\f", s[a]))
+        a++;
+    while (e > a && strchr(" \t\n\r\v\f", s[e - 1]))
+        e--;
+    int neg = 0;
+    if (a < e && (s[a] == '+' || s[a] == '-'))
+        neg = s[a++] == '-';
+    int64_t v = 0;
+    int digits = 0, prev_us = 0;
+    for (size_t i = a; i < e; i++) {
+        if (s[i] == '_') {
+            if (!digits || prev_us)
+                return 0;
+            prev_us = 1;
+            continue;
+        }
+        if (s[i] < '0' || s[i] > '9')
+            return 0;
+        prev_us = 0;
+        digits++;
+        if (v > (INT64_MAX - 9) / 10)
+            v = INT64_MAX;
+        else
+            v = v * 10 + (s[i] - '0');
+    }
+    if (!digits || prev_us)
+        return 0;
+    *out = neg ? -v : v;
+    return 1;
+}
+
+/* Python's int(value) for a decoded claim (PyJWT applies it to iat, exp and
+ * nbf): integers, reals (truncated), booleans and numeric strings. Returns
+ * 1 and sets *out, or 0 when Python would raise. */
 static int emu__json_int(const json_t *v, int64_t *out)
 {
     if (json_is_integer(v)) {
@@ -88,7 +127,48 @@ static int emu__json_int(const json_t *v, int64_t *out)
         *out = (int64_t)d;
         return 1;
     }
+    if (json_is_boolean(v)) {
+        *out = json_is_true(v);
+        return 1;
+    }
+    if (json_is_string(v))
+        return emu__py_int10(json_string_value(v), out);
     return 0;
+}
+
+/* Python truthiness of a JSON value. */
+static int emu__truthy(const json_t *v)
+{
+    switch (json_typeof(v)) {
+    case JSON_OBJECT:
+        return json_object_size(v) > 0;
+    case JSON_ARRAY:
+        return json_array_size(v) > 0;
+    case JSON_STRING:
+        return json_string_length(v) > 0;
+    case JSON_INTEGER:
+        return json_integer_value(v) != 0;
+    case JSON_REAL:
+        return json_real_value(v) != 0.0;
+    case JSON_TRUE:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/* PyJWT's "crit" header check: a non-empty list of strings naming only
+ * extensions it supports ("b64"). Returns 1 when acceptable. */
+static int emu__crit_ok(const json_t *crit)
+{
+    if (!json_is_array(crit) || json_array_size(crit) == 0)
+        return 0;
+    for (size_t i = 0; i < json_array_size(crit); i++) {
+        const json_t *x = json_array_get(crit, i);
+        if (!json_is_string(x) || strcmp(json_string_value(x), "b64") != 0)
+            return 0;
+    }
+    return 1;
 }
 
 int emu_jwt_decode(const char *token, int64_t now, emu_jwt *out)
@@ -114,6 +194,9 @@ int emu_jwt_decode(const char *token, int64_t now, emu_jwt *out)
     int rc = -1;
     json_t *kid = json_object_get(header, "kid");
     if (kid && !json_is_string(kid))
+        goto done;
+    json_t *crit = json_object_get(header, "crit");
+    if (crit && !emu__crit_ok(crit))
         goto done;
 
     size_t sig_chars = strlen(d2 + 1);
@@ -157,7 +240,13 @@ int emu_jwt_decode(const char *token, int64_t now, emu_jwt *out)
         out->has_iat = 1;
         out->iat_is_number = emu__json_int(iat, &out->iat);
     }
-    if (json_object_get(payload, "aud"))
+    /* no audience is expected, so any truthy "aud" is refused */
+    json_t *aud = json_object_get(payload, "aud");
+    if (aud && emu__truthy(aud))
+        out->has_other_claims = 1;
+    /* PyJWT 2.10+ requires "sub" and "jti", when present, to be strings */
+    json_t *sub = json_object_get(payload, "sub"), *jti = json_object_get(payload, "jti");
+    if ((sub && !json_is_string(sub)) || (jti && !json_is_string(jti)))
         out->has_other_claims = 1;
     json_t *exp = json_object_get(payload, "exp");
     if (exp) {

@@ -11,12 +11,14 @@ typedef struct emu_jwt {
     char alg[16];          /* header "alg", "" when absent */
     char *iss;             /* payload "iss" as a string (malloc'd) or NULL */
     int has_iat;           /* payload has "iat" */
-    int iat_is_number;     /* ... and it is an integer or a real */
+    int iat_is_number;     /* ... and Python's int() takes it (an integer, a real,
+                            * a boolean or a base-10 string, as PyJWT does) */
     int64_t iat;
     int has_other_claims;  /* a claim PyJWT rejects once the signature matches (with
-                            * Notify's 30 s leeway): any "aud", an "exp" at or before
-                            * now-30, an "nbf" after now+30, or a non-numeric exp/nbf.
-                            * Other claims (jti, ...) are ignored, as PyJWT does. */
+                            * Notify's 30 s leeway): a truthy "aud", an "exp" at or
+                            * before now-30, an "nbf" after now+30, an exp/nbf int()
+                            * refuses, or a non-string "sub"/"jti". Other claims are
+                            * ignored, as PyJWT does. */
     int exp_in_past;       /* "exp" present and at or before now-30 (caller passes now) */
     size_t signing_len;    /* length of "<header>.<payload>" at the token start */
     unsigned char sig[64]; /* decoded signature */
@@ -26,8 +28,9 @@ typedef struct emu_jwt {
 
 /* Decodes a compact JWS without verifying it. now is the current Unix time.
  * Returns 0 when the token has exactly three unpadded base64url parts whose
- * first two are JSON objects (and a "kid" header, if any, is a string, as
- * PyJWT requires), else -1 (then nothing needs freeing). On success the
+ * first two are JSON objects (and a "kid" header, if any, is a string and a
+ * "crit" header a non-empty list of supported names, as PyJWT requires),
+ * else -1 (then nothing needs freeing). On success the
  * caller releases *out with emu_jwt_free(). */
 int emu_jwt_decode(const char *token, int64_t now, emu_jwt *out);
 

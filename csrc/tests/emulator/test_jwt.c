@@ -2,6 +2,7 @@
  * made by PyJWT 2.15 (the library Notify verifies with) with the secret of
  * the documented example key, so verification is checked against a real
  * peer's output rather than against our own signing. */
+#include <stdio.h>
 #include <string.h>
 
 #include "check.h"
@@ -135,6 +136,114 @@ TEST(claims_pyjwt_rejects_are_flagged)
     CHECK(!t.has_other_claims);
     CHECK(emu_jwt_verify_hs256(JTI, &t, SECRET));
     emu_jwt_free(&t);
+}
+
+/* base64url without padding of s, into out (room for 4/3 strlen + 4). */
+static void b64url(const char *s, char *out)
+{
+    static const char al[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    size_t n = strlen(s), o = 0;
+    for (size_t i = 0; i < n; i += 3) {
+        unsigned v = (unsigned char)s[i] << 16;
+        if (i + 1 < n)
+            v |= (unsigned char)s[i + 1] << 8;
+        if (i + 2 < n)
+            v |= (unsigned char)s[i + 2];
+        out[o++] = al[(v >> 18) & 63];
+        out[o++] = al[(v >> 12) & 63];
+        if (i + 1 < n)
+            out[o++] = al[(v >> 6) & 63];
+        if (i + 2 < n)
+            out[o++] = al[v & 63];
+    }
+    out[o] = '\0';
+}
+
+/* Decodes "<b64(header)>.<b64(payload)>." and returns emu_jwt_decode's result. */
+static int decode_json(const char *header, const char *payload, emu_jwt *t)
+{
+    char tok[1024], h[400], p[600];
+    b64url(header, h);
+    b64url(payload, p);
+    snprintf(tok, sizeof(tok), "%s.%s.", h, p);
+    return emu_jwt_decode(tok, IAT, t);
+}
+
+TEST(iat_is_read_the_way_python_int_reads_it)
+{
+    static const struct {
+        const char *payload;
+        int number;
+        long long value;
+    } cases[] = {
+        {"{\"iat\":1700000000}", 1, 1700000000},
+        {"{\"iat\":1700000000.9}", 1, 1700000000},
+        {"{\"iat\":\"1700000000\"}", 1, 1700000000},
+        {"{\"iat\":\" +1_700_000_000 \"}", 1, 1700000000},
+        {"{\"iat\":true}", 1, 1},
+        {"{\"iat\":\"17e8\"}", 0, 0},
+        {"{\"iat\":\"soon\"}", 0, 0},
+        {"{\"iat\":\"1__0\"}", 0, 0},
+        {"{\"iat\":null}", 0, 0},
+        {"{\"iat\":[1]}", 0, 0},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        emu_jwt t;
+        if (decode_json("{\"alg\":\"HS256\"}", cases[i].payload, &t) != 0) {
+            ck_fail(__FILE__, __LINE__, "did not decode %s", cases[i].payload);
+            continue;
+        }
+        CHECK(t.has_iat);
+        if (t.iat_is_number != cases[i].number || (cases[i].number && t.iat != cases[i].value))
+            ck_fail(__FILE__, __LINE__, "%s: number=%d iat=%lld", cases[i].payload, t.iat_is_number,
+                    (long long)t.iat);
+        emu_jwt_free(&t);
+    }
+}
+
+TEST(other_claims_are_refused_only_where_pyjwt_refuses_them)
+{
+    static const struct {
+        const char *payload;
+        int refused;
+    } cases[] = {
+        {"{\"aud\":\"x\"}", 1},
+        {"{\"aud\":[\"x\"]}", 1},
+        {"{\"aud\":\"\"}", 0},
+        {"{\"aud\":[]}", 0},
+        {"{\"aud\":null}", 0},
+        {"{\"sub\":5}", 1},
+        {"{\"sub\":\"me\"}", 0},
+        {"{\"jti\":[1]}", 1},
+        {"{\"jti\":\"abc\"}", 0},
+        {"{\"exp\":\"later\"}", 1},
+        {"{\"exp\":\"1700000100\"}", 0},
+        {"{\"exp\":1699999970}", 1},
+        {"{\"exp\":1699999971}", 0},
+        {"{\"nbf\":1700000030}", 0},
+        {"{\"nbf\":1700000031}", 1},
+        {"{\"foo\":{\"bar\":1}}", 0},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        emu_jwt t;
+        if (decode_json("{\"alg\":\"HS256\"}", cases[i].payload, &t) != 0) {
+            ck_fail(__FILE__, __LINE__, "did not decode %s", cases[i].payload);
+            continue;
+        }
+        if (t.has_other_claims != cases[i].refused)
+            ck_fail(__FILE__, __LINE__, "%s: has_other_claims=%d", cases[i].payload, t.has_other_claims);
+        emu_jwt_free(&t);
+    }
+}
+
+TEST(crit_header_must_name_supported_extensions)
+{
+    emu_jwt t;
+    CHECK_INT_EQ(decode_json("{\"alg\":\"HS256\",\"crit\":[\"b64\"]}", "{}", &t), 0);
+    emu_jwt_free(&t);
+    CHECK_INT_EQ(decode_json("{\"alg\":\"HS256\",\"crit\":[]}", "{}", &t), -1);
+    CHECK_INT_EQ(decode_json("{\"alg\":\"HS256\",\"crit\":\"b64\"}", "{}", &t), -1);
+    CHECK_INT_EQ(decode_json("{\"alg\":\"HS256\",\"crit\":[\"exp\"]}", "{}", &t), -1);
 }
 
 TEST(malformed_tokens_do_not_decode)
