@@ -133,8 +133,12 @@ typedef enum ngo_outcome {
 typedef struct ngo_facts {
     int curl_code;        /* CURLcode */
     long http_status;     /* CURLINFO_RESPONSE_CODE, 0 when none */
-    long request_size;    /* CURLINFO_REQUEST_SIZE: request bytes sent */
-    double connect_time;  /* CURLINFO_CONNECT_TIME: 0 when never connected */
+    long request_size;    /* CURLINFO_REQUEST_SIZE: request bytes sent; 0 is
+                             what proves nothing left (it stays 0 through TCP
+                             and TLS set-up) */
+    double connect_time;  /* CURLINFO_CONNECT_TIME, 0 when never connected:
+                             recorded for diagnosis; a timeout after connecting
+                             but before sending is still not_sent */
 } ngo_facts;
 
 /* The one place that decides an outcome. Pure. */
