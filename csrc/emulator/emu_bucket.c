@@ -12,6 +12,7 @@ static int emu__bucket_capacity(int rate_limit)
     return cap > 1000 ? 1000 : cap;
 }
 
+/* A full bucket at time now. */
 void emu_bucket_init(emu_bucket *b, int rate_limit, int capacity, double now)
 {
     b->rate_limit = rate_limit;
@@ -20,6 +21,8 @@ void emu_bucket_init(emu_bucket *b, int rate_limit, int capacity, double now)
     b->last = now;
 }
 
+/* Refill floor(elapsed * rate/60) (capped), spend one (not below 0), allow
+ * when at least one token remains. Returns 1 to allow, 0 for a 429. */
 int emu_bucket_take(emu_bucket *b, double now)
 {
     if (b->rate_limit <= 0)

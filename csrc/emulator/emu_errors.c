@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Empties the list (no allocation). */
 void emu_errors_init(emu_errors *e)
 {
     memset(e, 0, sizeof(*e));
@@ -27,6 +28,7 @@ static char *emu__vformat(const char *fmt, va_list ap)
     return s;
 }
 
+/* Formats the message and appends it unless the same pair is present; 0 or -1. */
 int emu_errors_add(emu_errors *e, const char *error, const char *fmt, ...)
 {
     va_list ap;
@@ -51,6 +53,7 @@ int emu_errors_add(emu_errors *e, const char *error, const char *fmt, ...)
     return 0;
 }
 
+/* Frees every message and empties the list; the struct itself is the caller's. */
 void emu_errors_free(emu_errors *e)
 {
     for (size_t i = 0; i < e->n; i++)

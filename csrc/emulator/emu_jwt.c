@@ -171,6 +171,8 @@ static int emu__crit_ok(const json_t *crit)
     return 1;
 }
 
+/* Splits, decodes and reads the token; on success out->iss is the caller's
+ * (emu_jwt_free). Returns 0 or -1. */
 int emu_jwt_decode(const char *token, int64_t now, emu_jwt *out)
 {
     memset(out, 0, sizeof(*out));
@@ -276,6 +278,8 @@ done:
     return rc;
 }
 
+/* HMAC-SHA256 over the signing input with the secret's bytes, compared in
+ * constant time. Returns 1 on a match. Allocates nothing that outlives it. */
 int emu_jwt_verify_hs256(const char *token, const emu_jwt *t, const char *secret)
 {
     if (!token || !t || !secret || t->sig_len != 32 || strlen(token) < t->signing_len)
@@ -306,6 +310,7 @@ int emu_jwt_verify_hs256(const char *token, const emu_jwt *t, const char *secret
     return ok;
 }
 
+/* Frees iss; safe to call twice. */
 void emu_jwt_free(emu_jwt *t)
 {
     if (!t)

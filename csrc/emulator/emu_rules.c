@@ -97,6 +97,7 @@ static int emu__py_int16(const char *t, unsigned char out[16])
     return 0;
 }
 
+/* Python uuid.UUID(s) as a canonical string in out; 0, or -1 when UUID() raises. */
 int emu_uuid_normalise(const char *s, char out[37])
 {
     if (!s)
@@ -136,6 +137,7 @@ int emu_uuid_normalise(const char *s, char out[37])
     return 0;
 }
 
+/* 1 when uuid.UUID(s) would accept s (no allocation kept). */
 int emu_uuid_valid(const char *s)
 {
     char tmp[37];
@@ -189,6 +191,7 @@ static int emu__isspace_cp(long cp)
            cp == 0x2029 || cp == 0x202f || cp == 0x205f || cp == 0x3000;
 }
 
+/* 1 for an ASCII letter or digit. */
 static int emu__is_alnum(char c)
 {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
@@ -327,6 +330,7 @@ static int emu__email_rules(const char *s)
     return ok;
 }
 
+/* validate_and_format_email_address; *normalised is malloc'd for the caller. */
 int emu_email_valid(const char *addr, char **normalised)
 {
     if (normalised)
@@ -440,6 +444,7 @@ typedef struct emu__iso {
     int tz_sign, tz_hour, tz_minute;
 } emu__iso;
 
+/* Reads exactly n ASCII digits at p into *out; 1 on success. */
 static int emu__digits(const emu__iso *m, size_t p, size_t n, int *out)
 {
     if (p + n > m->len)
@@ -461,6 +466,7 @@ static int emu__at_end(const emu__iso *m, size_t p)
     return p == m->len || (p + 1 == m->len && m->s[p] == '\n');
 }
 
+/* The optional timezone group at p, then the end; 1 on a match. */
 static int emu__iso_tz(emu__iso *m, size_t p)
 {
     if (p < m->len && m->s[p] == 'Z' && emu__at_end(m, p + 1)) {
@@ -491,6 +497,7 @@ static int emu__iso_tz(emu__iso *m, size_t p)
     return emu__at_end(m, p);
 }
 
+/* The optional seconds (and fraction) group at p, then the timezone; 1 on a match. */
 static int emu__iso_seconds(emu__iso *m, size_t p)
 {
     for (int colon = 1; colon >= 0; colon--) {
@@ -525,6 +532,7 @@ static int emu__iso_seconds(emu__iso *m, size_t p)
     return emu__iso_tz(m, p);
 }
 
+/* The optional time group at p, then the end; 1 on a match. */
 static int emu__iso_time(emu__iso *m, size_t p)
 {
     if (p < m->len && (m->s[p] == 'T' || m->s[p] == ' ') && emu__digits(m, p + 1, 2, &m->hour)) {
@@ -542,6 +550,7 @@ static int emu__iso_time(emu__iso *m, size_t p)
     return emu__at_end(m, p);
 }
 
+/* The optional day group at p, then the time; 1 on a match. */
 static int emu__iso_day(emu__iso *m, size_t p)
 {
     if (p < m->len && m->s[p] == '-') {
@@ -620,6 +629,7 @@ static void emu__check_scheduled_for(const char *s, double now, emu_errors *errs
     }
 }
 
+/* qsort comparison of two C strings (code-point order for UTF-8). */
 static int emu__cmp_str(const void *a, const void *b)
 {
     return strcmp(*(const char *const *)a, *(const char *const *)b);
@@ -768,6 +778,9 @@ static const char *const emu__post_email_props[] = {
     "one_click_unsubscribe_url", "sanitise_content_for",
 };
 
+/* post_email_request checked the way jsonschema iterates it: type, then the
+ * properties in schema order, then required, then additionalProperties.
+ * Returns the number of errors appended (messages owned by errs). */
 size_t emu_validate_post_email_at(json_t *body, double now, emu_errors *errs)
 {
     size_t before = errs->n;
@@ -840,6 +853,7 @@ size_t emu_validate_post_email_at(json_t *body, double now, emu_errors *errs)
     return errs->n - before;
 }
 
+/* emu_validate_post_email_at() with the real clock. */
 size_t emu_validate_post_email(json_t *body, emu_errors *errs)
 {
     struct timespec ts;
@@ -864,6 +878,7 @@ static const char *const emu__template_types[] = {"sms", "email", "letter"};
     (EMU_ST_CREATED | EMU_ST_SENDING | EMU_ST_DELIVERED | EMU_ST_PERMANENT_FAILURE |           \
      EMU_ST_TEMPORARY_FAILURE | EMU_ST_TECHNICAL_FAILURE)
 
+/* The EMU_ST_* bit of an email status name, else 0. */
 unsigned emu_status_bit(const char *status)
 {
     if (!status)
@@ -931,6 +946,7 @@ static void emu__enum_error(emu_errors *errs, const char *field, const char *val
     free(list);
 }
 
+/* 1 when s equals one of the n options. */
 static int emu__in(const char *s, const char *const *options, size_t n)
 {
     for (size_t i = 0; i < n; i++)
@@ -939,6 +955,9 @@ static int emu__in(const char *s, const char *const *options, size_t n)
     return 0;
 }
 
+/* get_notifications_request after the handler keeps the first reference,
+ * older_than and include_jobs. Fills *out (pointers into params) and
+ * returns the number of errors appended. */
 size_t emu_validate_list_query(const emu_param *params, size_t n, emu_list_query *out,
                                emu_errors *errs)
 {

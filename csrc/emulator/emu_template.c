@@ -17,6 +17,7 @@ typedef struct emu__buf {
     int oom;
 } emu__buf;
 
+/* Appends len bytes, keeping a NUL after them; sets oom on failure. */
 static void emu__buf_add(emu__buf *b, const char *s, size_t len)
 {
     if (b->oom)
@@ -38,6 +39,7 @@ static void emu__buf_add(emu__buf *b, const char *s, size_t len)
     b->p[b->n] = '\0';
 }
 
+/* Appends a C string. */
 static void emu__buf_puts(emu__buf *b, const char *s)
 {
     emu__buf_add(b, s, strlen(s));
@@ -120,6 +122,7 @@ static void emu__buf_cp(emu__buf *b, long cp)
     }
 }
 
+/* Counts the bytes that start a UTF-8 sequence (no allocation). */
 size_t emu_utf8_len(const char *s)
 {
     size_t n = 0;
@@ -150,6 +153,7 @@ static int emu__obscure_full_width(long cp)
     return cp == 0xa0 || cp == 0x202f;
 }
 
+/* strip_and_remove_obscure_whitespace; malloc'd result for the caller. */
 char *emu_strip_obscure_whitespace(const char *s)
 {
     emu__buf b = {0};
@@ -175,6 +179,8 @@ char *emu_strip_obscure_whitespace(const char *s)
     return out;
 }
 
+/* str.lower(): ASCII directly, other code points via the C.UTF-8 locale
+ * (U+0130 gets its full mapping). Malloc'd result for the caller. */
 char *emu_py_lower(const char *s)
 {
     size_t len = strlen(s);
@@ -213,6 +219,7 @@ char *emu_py_lower(const char *s)
     return emu__buf_finish(&b);
 }
 
+/* InsensitiveDict.make_key; malloc'd result for the caller. */
 char *emu_insensitive_key(const char *s)
 {
     size_t len = strlen(s);
@@ -243,6 +250,7 @@ static int emu__py_unprintable(long cp)
            (cp >= 0xe0000 && cp <= 0xe0fff) || cp >= 0xf0000;
 }
 
+/* Appends Python repr() of a str: quote choice and escapes as CPython does. */
 static void emu__repr_string(emu__buf *b, const char *s, size_t len)
 {
     int has_sq = memchr(s, '\'', len) != NULL, has_dq = memchr(s, '"', len) != NULL;
@@ -343,6 +351,7 @@ static void emu__repr_float(emu__buf *b, double d)
     }
 }
 
+/* Appends Python repr() of any JSON value (bounded depth). */
 static void emu__repr(emu__buf *b, const json_t *v, int depth)
 {
     char t[32];
@@ -399,6 +408,7 @@ static void emu__repr(emu__buf *b, const json_t *v, int depth)
     }
 }
 
+/* repr() of v (None for NULL); malloc'd result for the caller. */
 char *emu_py_repr(const json_t *v)
 {
     emu__buf b = {0};
@@ -409,6 +419,7 @@ char *emu_py_repr(const json_t *v)
     return emu__buf_finish(&b);
 }
 
+/* str() of v; malloc'd result for the caller. */
 char *emu_py_str(const json_t *v)
 {
     if (json_is_string(v)) {
@@ -426,6 +437,7 @@ void emu_strlist_init(emu_strlist *l)
     memset(l, 0, sizeof(*l));
 }
 
+/* Appends a copy of s unless an insensitively equal name is there; 0 or -1. */
 int emu_strlist_add_unique(emu_strlist *l, const char *s)
 {
     char *key = emu_insensitive_key(s);
@@ -460,6 +472,7 @@ int emu_strlist_add_unique(emu_strlist *l, const char *s)
     return 0;
 }
 
+/* Frees every string and the array; the list is left empty. */
 void emu_strlist_free(emu_strlist *l)
 {
     for (size_t i = 0; i < l->n; i++)
@@ -502,6 +515,7 @@ static size_t emu__name_len(const char *body, size_t len)
     return len;
 }
 
+/* Appends each placeholder name of text once, in order; 0 or -1 (OOM). */
 int emu_template_placeholders(const char *text, emu_strlist *out)
 {
     size_t pos = 0, start, body, len;
@@ -529,6 +543,7 @@ typedef struct emu__values {
     json_t **vals;
 } emu__values;
 
+/* Frees the normalised keys (the JSON values are borrowed). */
 static void emu__values_free(emu__values *v)
 {
     for (size_t i = 0; i < v->n; i++)
@@ -623,6 +638,7 @@ static int emu__str2bool(const char *s)
     return r;
 }
 
+/* Field(html="passthrough", markdown_lists=True).replaced; malloc'd result. */
 char *emu_template_render(const char *text, json_t *personalisation, emu_strlist *missing)
 {
     emu__values vals;
@@ -693,6 +709,7 @@ static void emu__py_strip(char *s)
     s[last - first] = '\0';
 }
 
+/* content_with_placeholders_filled_in; malloc'd result for the caller. */
 char *emu_template_render_body(const char *text, json_t *personalisation, emu_strlist *missing)
 {
     char *out = emu_template_render(text, personalisation, missing);
@@ -701,6 +718,7 @@ char *emu_template_render_body(const char *text, json_t *personalisation, emu_st
     return out;
 }
 
+/* Template.is_message_empty over the raw content and the rendered body. */
 int emu_template_is_empty(const char *content, const char *body)
 {
     if (!content || !*content)
@@ -818,6 +836,7 @@ typedef struct emu__cps {
     int oom;
 } emu__cps;
 
+/* Appends one code point; sets oom on failure. */
 static void emu__cps_push(emu__cps *c, uint32_t cp)
 {
     if (c->oom)
@@ -835,6 +854,7 @@ static void emu__cps_push(emu__cps *c, uint32_t cp)
     c->v[c->n++] = cp;
 }
 
+/* Appends the code points of an ASCII string. */
 static void emu__cps_puts(emu__cps *c, const char *ascii)
 {
     for (; *ascii; ascii++)
@@ -847,6 +867,7 @@ static uint32_t emu__cp_at(const emu__cps *c, size_t i)
     return i < c->n ? c->v[i] : 0;
 }
 
+/* 1 when the ASCII string occurs at i. */
 static int emu__cps_has(const emu__cps *c, size_t i, const char *ascii)
 {
     for (size_t k = 0; ascii[k]; k++)
@@ -866,6 +887,7 @@ static int emu__is_word(uint32_t cp, locale_t loc)
     return loc ? iswalnum_l((wint_t)cp, loc) != 0 : 1;
 }
 
+/* 1 for an ASCII digit (Python \d, ASCII part). */
 static int emu__is_digit(uint32_t cp)
 {
     return cp >= '0' && cp <= '9';
@@ -883,6 +905,7 @@ static int emu__is_close(uint32_t cp)
     return cp && !(cp < 0x80 && strchr(" \t\r\n[{(-", (int)cp));
 }
 
+/* Python \s for a code point (0 = end of text: no). */
 static int emu__space(uint32_t cp)
 {
     return cp && emu__py_isspace((long)cp);
@@ -1361,6 +1384,7 @@ static char *emu__unsmart_emails(const char *s)
     return emu__buf_finish(&b);
 }
 
+/* PlainTextEmailTemplate.subject; malloc'd result for the caller. */
 char *emu_template_render_subject(const char *text, json_t *personalisation, emu_strlist *missing)
 {
     char *a = emu_template_render(text, personalisation, missing);
