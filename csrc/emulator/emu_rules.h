@@ -27,18 +27,33 @@ int emu_uuid_normalise(const char *s, char out[37]);
  * strips surrounding/obscure whitespace, regex, length <= 320, no "..",
  * IDNA hostname rules, TLD rule. Returns 1 when valid. When valid and
  * normalised != NULL, *normalised receives a malloc'd lower-cased, stripped
- * address (caller frees). */
+ * address (caller frees); otherwise *normalised is set to NULL.
+ * An ASCII hostname is checked as written (Python's idna codec leaves it
+ * alone); a non-ASCII one is encoded with libidn2 (transitional mapping,
+ * the closest to Python's IDNA 2003 codec). Known difference: a non-ASCII
+ * label that starts or ends with '-' or carries an "xn--" prefix is
+ * refused by libidn2 but accepted by Python. */
 int emu_email_valid(const char *addr, char **normalised);
 
 /* Parses a POST body the way Notify's get_valid_json does. Returns a new
- * reference to a JSON value, or NULL when the bytes are not JSON (the caller
- * answers 400 "Invalid JSON supplied in POST data"). A falsy value (null,
- * false, 0, "", [], {}) becomes an empty object. */
+ * reference to a JSON value (caller decrefs), or NULL when the bytes are not
+ * JSON (the caller answers 400 "Invalid JSON supplied in POST data"). A
+ * leading UTF-8 byte-order mark is skipped. A falsy value (null, false, 0,
+ * 0.0, "", [], {}) becomes an empty object. Known differences from Python's
+ * json: NaN/Infinity, integers beyond 64 bits and "\u0000" in strings are
+ * refused here. */
 json_t *emu_parse_body(const char *data, size_t len);
 
 /* Validates a POST /v2/notifications/email body against Notify's schema,
  * appending one ValidationError per problem with Notify's exact messages
- * (all errors, not only the first). Returns the number of errors added. */
+ * (all errors, not only the first, duplicates dropped), in jsonschema's
+ * order: a non-object body gives only "<repr> is not of type object";
+ * otherwise the properties in schema order (reference, email_address,
+ * template_id, email_reply_to_id, personalisation, scheduled_for,
+ * one_click_unsubscribe_url, sanitise_content_for), then the required
+ * ones, then "Additional properties are not allowed (a, b were
+ * unexpected)" with the names sorted. Values in messages are Python
+ * repr() with every "'" removed. Returns the number of errors added. */
 size_t emu_validate_post_email(json_t *body, emu_errors *errs);
 
 /* The same with the clock supplied: now is the current UTC time in Unix
