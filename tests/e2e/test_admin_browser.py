@@ -61,6 +61,8 @@ def test_admin_shows_failed_emails_their_timeline_and_retries_them(
     from playwright.sync_api import expect, sync_playwright
 
     base, demo, log = demo_server
+    emulator_url = re.search(r"Emulator:\s+(http://\S+?)/?$", log.read_text(), re.MULTILINE)
+    assert emulator_url is not None, log.read_text()
     update = os.environ.get("NGO_UPDATE_SCREENSHOTS") == "1"
     shots = README_SCREENSHOTS if update else log.parent / "screenshots"
     shots.mkdir(parents=True, exist_ok=True)
@@ -118,6 +120,12 @@ def test_admin_shows_failed_emails_their_timeline_and_retries_them(
 
             wait_for("the retried email to be attempted again", retried, timeout=60, every=1)
             page.screenshot(path=shots / "admin-retry.png", full_page=True)
+
+            # The emulator's own page lists what Notify received.
+            page.goto(f"{emulator_url.group(1)}/")
+            expect(page.locator("body")).to_contain_text("temp-fail@simulator.notify")
+            expect(page.locator("body")).to_contain_text("permanent-failure")
+            page.screenshot(path=shots / "emulator.png")
         finally:
             browser.close()
 
@@ -125,8 +133,6 @@ def test_admin_shows_failed_emails_their_timeline_and_retries_them(
     os.killpg(demo.pid, signal.SIGINT)
     assert demo.wait(timeout=30) == 130, log.read_text()
     assert "Stopped." in log.read_text()
-    emulator_url = re.search(r"Emulator:\s+(http://\S+?)/?$", log.read_text(), re.MULTILINE)
-    assert emulator_url is not None, log.read_text()
     for url in (base, emulator_url.group(1)):
         port = int(url.rsplit(":", 1)[1].strip("/"))
         with socket.socket() as s:
