@@ -195,7 +195,8 @@ typedef struct ngo_request {
 typedef struct ngo_result {
     ngo_outcome outcome;
     long http_status;        /* 0 when no response status was received */
-    char *body;              /* malloc'd, NUL-terminated; free: ngo_result_clear */
+    char *body;              /* malloc'd and NUL-terminated, or NULL when empty;
+                                freed by ngo_result_clear */
     size_t body_len;
     char error[NGO_ERRTEXT_MAX]; /* curl's error text, "" when none */
     double elapsed;          /* seconds */

@@ -450,10 +450,9 @@ static void ngo__xfer_finish(ngo__xfer *x, CURLcode code, ngo_result *res)
         const char *msg = x->errbuf[0] ? x->errbuf : curl_easy_strerror(code);
         snprintf(res->error, sizeof(res->error), "%s", msg);
     }
-    /* Hand the body over (NUL-terminated even when empty). */
-    if(!x->resp.data && ngo__buf_append(&x->resp, "", 0, NGO__BODY_MAX) == 0) {
-        /* allocated an empty buffer */
-    }
+    /* Hand the body over; NULL (with body_len 0) when the response had no
+     * body. The caller frees it with ngo_result_clear. */
+    assert(x->resp.data || x->resp.len == 0);
     res->body = x->resp.data;
     res->body_len = x->resp.len;
     x->resp.data = NULL;
