@@ -158,14 +158,16 @@ static int emu__truthy(const json_t *v)
 }
 
 /* PyJWT's "crit" header check: a non-empty list of strings naming only
- * extensions it supports ("b64"). Returns 1 when acceptable. */
-static int emu__crit_ok(const json_t *crit)
+ * extensions it supports ("b64"), each also present in the header.
+ * Returns 1 when acceptable. */
+static int emu__crit_ok(const json_t *crit, const json_t *header)
 {
     if (!json_is_array(crit) || json_array_size(crit) == 0)
         return 0;
     for (size_t i = 0; i < json_array_size(crit); i++) {
         const json_t *x = json_array_get(crit, i);
-        if (!json_is_string(x) || strcmp(json_string_value(x), "b64") != 0)
+        if (!json_is_string(x) || strcmp(json_string_value(x), "b64") != 0 ||
+            !json_object_get(header, "b64"))
             return 0;
     }
     return 1;
@@ -198,7 +200,10 @@ int emu_jwt_decode(const char *token, int64_t now, emu_jwt *out)
     if (kid && !json_is_string(kid))
         goto done;
     json_t *crit = json_object_get(header, "crit");
-    if (crit && !emu__crit_ok(crit))
+    if (crit && !emu__crit_ok(crit, header))
+        goto done;
+    /* "b64": false means a detached payload, which Notify never passes */
+    if (json_is_false(json_object_get(header, "b64")))
         goto done;
 
     size_t sig_chars = strlen(d2 + 1);

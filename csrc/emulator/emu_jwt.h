@@ -28,9 +28,12 @@ typedef struct emu_jwt {
 
 /* Decodes a compact JWS without verifying it. now is the current Unix time.
  * Returns 0 when the token has exactly three unpadded base64url parts whose
- * first two are JSON objects (and a "kid" header, if any, is a string and a
- * "crit" header a non-empty list of supported names, as PyJWT requires),
- * else -1 (then nothing needs freeing). On success the
+ * first two are JSON objects (and a "kid" header, if any, is a string, a
+ * "crit" header a non-empty list of supported names present in the header,
+ * and "b64" not false, as PyJWT requires), else -1 (then nothing needs
+ * freeing). Stricter than PyJWT on purpose: padding, characters outside
+ * the base64url alphabet and NaN/Infinity/huge numbers in the JSON are
+ * refused (PyJWT's lenient base64 skips stray characters). On success the
  * caller releases *out with emu_jwt_free(). */
 int emu_jwt_decode(const char *token, int64_t now, emu_jwt *out);
 

@@ -239,8 +239,10 @@ TEST(other_claims_are_refused_only_where_pyjwt_refuses_them)
 TEST(crit_header_must_name_supported_extensions)
 {
     emu_jwt t;
-    CHECK_INT_EQ(decode_json("{\"alg\":\"HS256\",\"crit\":[\"b64\"]}", "{}", &t), 0);
+    CHECK_INT_EQ(decode_json("{\"alg\":\"HS256\",\"crit\":[\"b64\"],\"b64\":true}", "{}", &t), 0);
     emu_jwt_free(&t);
+    CHECK_INT_EQ(decode_json("{\"alg\":\"HS256\",\"crit\":[\"b64\"]}", "{}", &t), -1);
+    CHECK_INT_EQ(decode_json("{\"alg\":\"HS256\",\"b64\":false}", "{}", &t), -1);
     CHECK_INT_EQ(decode_json("{\"alg\":\"HS256\",\"crit\":[]}", "{}", &t), -1);
     CHECK_INT_EQ(decode_json("{\"alg\":\"HS256\",\"crit\":\"b64\"}", "{}", &t), -1);
     CHECK_INT_EQ(decode_json("{\"alg\":\"HS256\",\"crit\":[\"exp\"]}", "{}", &t), -1);
