@@ -1,0 +1,282 @@
+"""notify-api.md §10 items 4 and 5: GET /v2/notifications/{id} and GET /v2/notifications."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import requests
+
+from django_govuk_notify_outbox.emulator import TEMPLATE_PLAIN, NotifyEmulator
+
+from .helpers import call, errors, send
+
+# §3.1: every key of the 200 body.
+NOTIFICATION_KEYS = {
+    "body", "completed_at", "cost_details", "cost_in_pounds", "created_at", "created_by_name",
+    "email_address", "id", "is_cost_data_ready", "line_1", "line_2", "line_3", "line_4",
+    "line_5", "line_6", "one_click_unsubscribe_url", "phone_number", "postage", "postcode",
+    "reference", "scheduled_for", "sent_at", "status", "subject", "template", "type",
+}  # fmt: skip
+# §3.2: the status enum, in the order of the validation message.
+STATUSES = (
+    "cancelled, created, sending, sent, delivered, pending, failed, technical-failure, "
+    "temporary-failure, permanent-failure, pending-virus-check, validation-failed, "
+    "virus-scan-failed, returned-letter, accepted, received"
+)
+NOT_FOUND = {
+    "errors": [{"error": "NoResultFound", "message": "No result found"}],
+    "status_code": 404,
+}
+
+
+@pytest.fixture(scope="module")
+def frozen() -> Iterator[NotifyEmulator]:
+    """An emulator whose notifications stay `created` unless a test forces a status."""
+    with NotifyEmulator(args=["--created-to-sending-ms", "3600000"]) as emulator:
+        yield emulator
+
+
+@pytest.fixture
+def emu(frozen: NotifyEmulator) -> NotifyEmulator:
+    frozen.clear()
+    frozen.reset_faults()
+    return frozen
+
+
+def send_ids(emulator: NotifyEmulator, n: int, kind: str = "test", prefix: str = "r") -> list[str]:
+    """Sends n emails with the key of that kind; returns their ids, oldest first."""
+    ids = []
+    for i in range(n):
+        resp = send(emulator, emulator.api_keys[kind], reference=f"{prefix}{i}")
+        assert resp.status_code == 201, resp.text
+        ids.append(resp.json()["id"])
+    return ids
+
+
+def listing(emulator: NotifyEmulator, query: str = "", kind: str = "test") -> requests.Response:
+    return call(emulator, "GET", "/v2/notifications" + query, key=emulator.api_keys[kind])
+
+
+def ids_of(resp: requests.Response) -> list[str]:
+    assert resp.status_code == 200, resp.text
+    return [n["id"] for n in resp.json()["notifications"]]
+
+
+# ---- 4. GET by id ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("bad", ["nope", "1234", "f2a6c3b1-0004-4c1d-9e2f-3a4b5c6d7e0", "' or 1=1"])
+def test_get_by_id_that_is_not_a_uuid_is_400(emu: NotifyEmulator, bad: str) -> None:
+    resp = call(emu, "GET", f"/v2/notifications/{bad}")
+    assert resp.status_code == 400
+    assert resp.json() == {
+        "errors": [{"error": "ValidationError", "message": "notification_id is not a valid UUID"}],
+        "status_code": 400,
+    }
+
+
+def test_get_by_unknown_id_is_404_no_result_found(emu: NotifyEmulator) -> None:
+    resp = call(emu, "GET", f"/v2/notifications/{uuid.uuid4()}")
+    assert resp.status_code == 404
+    assert resp.json() == NOT_FOUND
+
+
+def test_get_by_id_returns_every_section_3_1_key(emu: NotifyEmulator) -> None:
+    sent = send(emu, email_address="  Ann@Example.com ", reference="every-key").json()
+    resp = call(emu, "GET", f"/v2/notifications/{sent['id']}")
+    assert resp.status_code == 200
+    got = resp.json()
+    assert set(got) == NOTIFICATION_KEYS
+    assert got == {
+        "body": sent["content"]["body"],
+        "completed_at": None,
+        "cost_details": {},
+        "cost_in_pounds": 0.0,
+        "created_at": got["created_at"],
+        "created_by_name": None,
+        "email_address": "Ann@Example.com",
+        "id": sent["id"],
+        "is_cost_data_ready": True,
+        **{f"line_{i}": None for i in range(1, 7)},
+        "one_click_unsubscribe_url": None,
+        "phone_number": None,
+        "postage": None,
+        "postcode": None,
+        "reference": "every-key",
+        "scheduled_for": None,
+        "sent_at": None,
+        "status": "created",
+        "subject": got["subject"],
+        "template": {
+            "id": TEMPLATE_PLAIN,
+            "uri": f"{emu.base_url}/v2/template/{TEMPLATE_PLAIN}/version/1",
+            "version": 1,
+        },
+        "type": "email",
+    }
+    assert got["body"] == sent["content"]["body"]
+    assert got["subject"] == sent["content"]["subject"]
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z", got["created_at"])
+
+
+def test_get_by_id_works_with_any_key_type_of_the_service(emu: NotifyEmulator) -> None:
+    (id_,) = send_ids(emu, 1, "test")
+    for kind in ("live", "team", "test"):
+        resp = call(emu, "GET", f"/v2/notifications/{id_}", key=emu.api_keys[kind])
+        assert resp.status_code == 200
+        assert resp.json()["id"] == id_
+
+
+def test_get_by_id_accepts_upper_case_uuid(emu: NotifyEmulator) -> None:
+    (id_,) = send_ids(emu, 1)
+    assert call(emu, "GET", f"/v2/notifications/{id_.upper()}").json()["id"] == id_
+
+
+# ---- 5. list -----------------------------------------------------------------------------
+
+
+def test_list_is_newest_first(emu: NotifyEmulator) -> None:
+    ids = send_ids(emu, 5)
+    assert ids_of(listing(emu)) == ids[::-1]
+
+
+def test_list_pages_of_250_with_next_while_non_empty(emu: NotifyEmulator) -> None:
+    ids = send_ids(emu, 255)
+    first = listing(emu).json()
+    assert [n["id"] for n in first["notifications"]] == ids[::-1][:250]
+    assert first["links"] == {
+        "current": f"{emu.base_url}/v2/notifications",
+        "next": f"{emu.base_url}/v2/notifications?older_than={ids[5]}",
+    }
+    second = listing(emu, f"?older_than={ids[5]}").json()
+    assert [n["id"] for n in second["notifications"]] == ids[:5][::-1]
+    assert second["links"]["next"] == f"{emu.base_url}/v2/notifications?older_than={ids[0]}"
+    third = listing(emu, f"?older_than={ids[0]}").json()
+    assert third["notifications"] == []
+    assert third["links"] == {"current": f"{emu.base_url}/v2/notifications?older_than={ids[0]}"}
+
+
+def test_list_is_filtered_to_the_callers_key_type(emu: NotifyEmulator) -> None:
+    by_kind = {
+        "live": send_ids(emu, 2, "live", "live"),
+        "test": send_ids(emu, 2, "test", "test"),
+    }
+    team = send(emu, emu.api_keys["team"], email_address="team.member@example.com")
+    by_kind["team"] = [team.json()["id"]]
+    for kind, ids in by_kind.items():
+        assert ids_of(listing(emu, kind=kind)) == ids[::-1], kind
+    assert ids_of(listing(emu, "?reference=live0", kind="test")) == []
+
+
+def test_list_with_repeated_status_and_template_type(emu: NotifyEmulator) -> None:
+    ids = send_ids(emu, 4)
+    emu.set_status(ids[0], "sending")
+    emu.set_status(ids[1], "delivered")
+    emu.set_status(ids[2], "permanent-failure")
+    resp = listing(emu, "?status=created&status=sending&template_type=email&template_type=sms")
+    assert ids_of(resp) == [ids[3], ids[0]]
+    current = (
+        f"{emu.base_url}/v2/notifications"
+        "?status=created&status=sending&template_type=email&template_type=sms"
+    )
+    assert resp.json()["links"] == {"current": current, "next": f"{current}&older_than={ids[0]}"}
+    assert ids_of(listing(emu, "?template_type=sms")) == []
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="emulator: links keep interleaved query order; Notify groups repeated keys "
+    "(request.args.to_dict(flat=False) then url_for)",
+)
+def test_list_links_group_repeated_params_where_they_first_appear(emu: NotifyEmulator) -> None:
+    (id_,) = send_ids(emu, 1)
+    resp = listing(emu, "?status=created&template_type=email&status=sending")
+    current = f"{emu.base_url}/v2/notifications?status=created&status=sending&template_type=email"
+    assert resp.json()["links"] == {"current": current, "next": f"{current}&older_than={id_}"}
+
+
+@pytest.mark.parametrize(
+    ("status", "matching"),
+    [
+        ("failed", {"technical-failure", "temporary-failure", "permanent-failure"}),
+        ("accepted", {"created", "sending"}),
+        ("received", {"delivered"}),
+        ("delivered", {"delivered"}),
+        ("temporary-failure", {"temporary-failure"}),
+    ],
+)
+def test_list_status_aliases_expand(emu: NotifyEmulator, status: str, matching: set[str]) -> None:
+    statuses = ["created", "sending", "delivered", "technical-failure"]
+    statuses += ["temporary-failure", "permanent-failure"]
+    ids = send_ids(emu, len(statuses))
+    for id_, s in zip(ids, statuses, strict=True):
+        if s != "created":
+            emu.set_status(id_, s)
+    expected = [id_ for id_, s in zip(ids, statuses, strict=True) if s in matching][::-1]
+    assert ids_of(listing(emu, f"?status={status}")) == expected
+
+
+def test_list_reference_filter_is_exact(emu: NotifyEmulator) -> None:
+    ids = send_ids(emu, 3, prefix="ref-")
+    assert ids_of(listing(emu, "?reference=ref-2")) == [ids[2]]
+    assert ids_of(listing(emu, "?reference=ref-")) == []
+
+
+def test_list_older_than_an_unknown_id_is_an_empty_page(emu: NotifyEmulator) -> None:
+    send_ids(emu, 2)
+    resp = listing(emu, f"?older_than={uuid.uuid4()}")
+    assert resp.status_code == 200
+    assert resp.json()["notifications"] == []
+    assert "next" not in resp.json()["links"]
+
+
+def test_list_next_replaces_older_than_in_place(emu: NotifyEmulator) -> None:
+    # Notify builds next with dict(data, older_than=last id): the key keeps its place.
+    ids = send_ids(emu, 3)
+    resp = listing(emu, f"?older_than={ids[2]}&status=created").json()
+    assert resp["links"] == {
+        "current": f"{emu.base_url}/v2/notifications?older_than={ids[2]}&status=created",
+        "next": f"{emu.base_url}/v2/notifications?older_than={ids[0]}&status=created",
+    }
+
+
+def test_empty_list_has_current_but_no_next(emu: NotifyEmulator) -> None:
+    resp = listing(emu)
+    assert resp.json() == {
+        "links": {"current": f"{emu.base_url}/v2/notifications"},
+        "notifications": [],
+    }
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("?foo=1", "Additional properties are not allowed (foo was unexpected)"),
+        ("?status=elephant", f"status elephant is not one of [{STATUSES}]"),
+        ("?template_type=orange", "template_type orange is not one of [sms, email, letter]"),
+        ("?older_than=nope", "older_than is not a valid UUID"),
+        ("?include_jobs=false", "include_jobs false is not one of [true, True]"),
+    ],
+)
+def test_list_rejects_bad_params_with_400(emu: NotifyEmulator, query: str, message: str) -> None:
+    resp = listing(emu, query)
+    assert resp.status_code == 400
+    assert errors(resp) == [("ValidationError", message)]
+
+
+@pytest.mark.parametrize("value", ["true", "True"])
+def test_list_accepts_include_jobs_true(emu: NotifyEmulator, value: str) -> None:
+    ids = send_ids(emu, 1)
+    assert ids_of(listing(emu, f"?include_jobs={value}")) == ids
+
+
+def test_list_returns_the_same_objects_as_get_by_id(emu: NotifyEmulator) -> None:
+    ids = send_ids(emu, 2)
+    emu.set_status(ids[0], "delivered")
+    listed: list[dict[str, Any]] = listing(emu).json()["notifications"]
+    for item in listed:
+        assert call(emu, "GET", f"/v2/notifications/{item['id']}").json() == item
