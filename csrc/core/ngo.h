@@ -206,7 +206,7 @@ typedef struct ngo_result {
 /* Frees r->body and zeroes r. */
 void ngo_result_clear(ngo_result *r);
 
-/* Called between poll rounds (at most every 100 ms). Return non-zero to
+/* Called between poll rounds, every 50-150 ms. Return non-zero to
  * abandon the batch. */
 typedef int (*ngo_check_fn)(void *arg);
 

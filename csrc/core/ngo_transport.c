@@ -13,7 +13,8 @@
 #include <curl/curl.h>
 #include <openssl/crypto.h>
 
-#define NGO__POLL_MS 100        /* longest wait between check() calls */
+#define NGO__POLL_MS 100        /* longest single wait in curl_multi_poll */
+#define NGO__CHECK_MS 50        /* least time between check() calls */
 #define NGO__POOL_MAX 256       /* idle easy handles kept for reuse */
 
 struct ngo_multi {
@@ -551,15 +552,17 @@ int ngo_perform(ngo_multi *m, ngo_client *c, const ngo_request *reqs, size_t n,
         }
         if(done == n)
             break;
-        /* Slots were freed and requests are waiting: start them before
-         * sleeping, still checking in at least every NGO__POLL_MS. */
+        /* When slots were freed and requests are waiting, start them before
+         * sleeping. */
         if(!(finished && next < n && !paced)) {
             if(curl_multi_poll(m->multi, NULL, 0, (int)wait_ms, NULL) != CURLM_OK) {
                 rc = NGO_ECURL;
                 goto abandon;
             }
         }
-        else if(ngo__now() - last_check < NGO__POLL_MS / 1000.0)
+        /* Check in every NGO__CHECK_MS or so: often enough for Ctrl-C, rarely
+         * enough not to fight other threads for the caller's lock (GIL). */
+        if(ngo__now() - last_check < NGO__CHECK_MS / 1000.0)
             continue;
         last_check = ngo__now();
         if(check && check(arg)) {
