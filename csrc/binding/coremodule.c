@@ -393,7 +393,7 @@ PyDoc_STRVAR(perform_doc,
 "Send every (method, path_and_query, body_bytes_or_None) concurrently and\n"
 "return (outcome, status_code_or_0, body, error_text, elapsed_seconds) for\n"
 "each, in input order. A signal handler that raises (Ctrl-C, Celery's soft\n"
-"time limit) abandons the batch within about 100 ms.");
+"time limit) abandons the batch within about 150 ms.");
 
 /* Returns a new list of result tuples, or NULL with an exception (including
  * whatever a signal handler raised mid-batch). */
