@@ -216,3 +216,29 @@ def test_using_a_client_from_a_signal_handler_mid_batch_raises_instead_of_deadlo
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
     assert other.get_template(TEMPLATE_ID)["id"] == TEMPLATE_ID
+
+
+def test_child_forked_while_another_thread_runs_a_batch_does_not_deadlock(
+    raw_server: type[RawServer], notify: FakeNotify
+) -> None:
+    stalled = raw_server(_stall)
+    busy = NotificationsAPIClient(API_KEY, stalled.url, timeout=3)
+    client = NotificationsAPIClient(API_KEY, notify.url)
+    worker = threading.Thread(
+        target=busy.request_many, args=([("GET", "/v2/notifications", None)],)
+    )
+    worker.start()
+    time.sleep(0.3)  # the worker holds the process lock and the multi handle
+    pid = os.fork()
+    if pid == 0:
+        code = 1
+        try:
+            signal.alarm(10)  # a deadlock would end the child, not hang the suite
+            result = client.send_email_notification("forked@example.com", TEMPLATE_ID)
+            code = 0 if result["echo"]["email_address"] == "forked@example.com" else 3
+        except BaseException:
+            code = 2
+        os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    worker.join(10)
+    assert os.waitstatus_to_exitcode(status) == 0
