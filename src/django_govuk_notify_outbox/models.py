@@ -8,7 +8,7 @@ import traceback as traceback_module
 from datetime import datetime
 from typing import Any
 
-from django.db import models
+from django.db import models, transaction
 from django.utils import timezone
 
 from . import statuses
@@ -157,12 +157,19 @@ class EmailMessage(models.Model):
                 to_status=to_status,
                 detail=values.get("last_error", "") or "",
             )
-        try:
-            status_changed.send(
-                sender=EmailMessage, message=self, from_status=from_status, to_status=to_status
-            )
-        except Exception:
-            logger.exception("outbox: a status_changed receiver failed for email %s", self.pk)
+        if status_changed.has_listeners(EmailMessage):
+            try:
+                # A savepoint, so a receiver's database error cannot break the caller's
+                # transaction (the engine records a chunk of outcomes in one).
+                with transaction.atomic():
+                    status_changed.send(
+                        sender=EmailMessage,
+                        message=self,
+                        from_status=from_status,
+                        to_status=to_status,
+                    )
+            except Exception:
+                logger.exception("outbox: a status_changed receiver failed for email %s", self.pk)
         return True
 
 

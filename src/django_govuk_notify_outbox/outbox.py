@@ -404,11 +404,13 @@ class _Run:
             ]
             results = self.client.request_many(requests)
             self.summary.http_requests += len(results)
-            for message, request, result in zip(batch, requests, results, strict=True):
-                self.summary.looked_up += 1
-                self._record_lookup(message, request[1], result)
-                if self.paused:
-                    return
+            # Recording is database-only: one short transaction per chunk.
+            with transaction.atomic():
+                for message, request, result in zip(batch, requests, results, strict=True):
+                    self.summary.looked_up += 1
+                    self._record_lookup(message, request[1], result)
+                    if self.paused:
+                        return
 
     def _match(self, message: EmailMessage, data: Any) -> dict[str, Any] | None:
         if not isinstance(data, dict) or not isinstance(data.get("notifications"), list):
@@ -591,16 +593,23 @@ class _Run:
             return
         self.summary.sent += len(messages)
         self.summary.http_requests += len(results)
-        for message, payload, result in zip(messages, payloads, results, strict=True):
-            _http_event(
-                message.pk,
-                "POST",
-                SEND_PATH,
-                result,
-                self.settings,
-                request_body=self._request_text(payload),
-            ).save()
-            self._record_send(message, result)
+        # Recording is database-only: one short transaction per chunk.
+        with transaction.atomic():
+            EmailEvent.objects.bulk_create(
+                [
+                    _http_event(
+                        message.pk,
+                        "POST",
+                        SEND_PATH,
+                        result,
+                        self.settings,
+                        request_body=self._request_text(payload),
+                    )
+                    for message, payload, result in zip(messages, payloads, results, strict=True)
+                ]
+            )
+            for message, result in zip(messages, results, strict=True):
+                self._record_send(message, result)
 
     def _record_send(self, message: EmailMessage, result: Result) -> None:
         now = timezone.now()
@@ -741,11 +750,12 @@ class _Run:
                 break
             items = [i for i in data.get("notifications") or [] if isinstance(i, dict)]
             now = timezone.now()
-            for item in items:
-                message = by_id.pop(str(item.get("id")), None)
-                if message is not None:
-                    self.summary.polled += 1
-                    self._apply_status(message, item, now)
+            with transaction.atomic():
+                for item in items:
+                    message = by_id.pop(str(item.get("id")), None)
+                    if message is not None:
+                        self.summary.polled += 1
+                        self._apply_status(message, item, now)
             if not items:
                 break
             created = parse_datetime(str(items[-1].get("created_at", "")))
@@ -759,20 +769,32 @@ class _Run:
         results = self.client.get_notifications_by_ids(ids)
         self.summary.http_requests += len(results)
         now = timezone.now()
-        for message, notify_id, result in zip(messages, ids, results, strict=True):
-            self.summary.polled += 1
-            path = f"/v2/notifications/{notify_id}"
-            _http_event(message.pk, "GET", path, result, self.settings, detail="poll").save()
-            data = _json(result)
-            if str(result.outcome) == ACCEPTED and isinstance(data, dict):
-                self._apply_status(message, data, now)
-            elif str(result.outcome) == REJECTED and result.status_code == 404:
-                self._not_found(message, now)
-            elif _is_auth_error(result):
-                self._auth_error_on_poll(result, message)
-                return
-            else:
-                self._reschedule_poll(message, now, error=_error_text(result))
+        with transaction.atomic():
+            EmailEvent.objects.bulk_create(
+                [
+                    _http_event(
+                        message.pk,
+                        "GET",
+                        f"/v2/notifications/{notify_id}",
+                        result,
+                        self.settings,
+                        detail="poll",
+                    )
+                    for message, notify_id, result in zip(messages, ids, results, strict=True)
+                ]
+            )
+            for message, result in zip(messages, results, strict=True):
+                self.summary.polled += 1
+                data = _json(result)
+                if str(result.outcome) == ACCEPTED and isinstance(data, dict):
+                    self._apply_status(message, data, now)
+                elif str(result.outcome) == REJECTED and result.status_code == 404:
+                    self._not_found(message, now)
+                elif _is_auth_error(result):
+                    self._auth_error_on_poll(result, message)
+                    return
+                else:
+                    self._reschedule_poll(message, now, error=_error_text(result))
 
     def _auth_error_on_poll(self, result: Result, message: EmailMessage) -> None:
         now = timezone.now()
