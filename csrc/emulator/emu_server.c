@@ -781,14 +781,24 @@ static void list_notifications(emu_server *s, struct MHD_Connection *conn, req *
     const char *last_id = NULL;
     char last[37] = "";
     emu_store_lock(&s->store);
-    emu_notification *n = s->store.newest;
-    if (q.older_than) {
-        emu_notification *o = emu_store_get_locked(&s->store, q.older_than);
-        n = (o && o->service_index == a->svc_index) ? o->older : NULL;
-    }
+    /* With a reference, walk only that reference's notifications (an index),
+     * else the whole newest-first list from older_than (or the newest). */
+    emu_notification *n = NULL;
+    emu_notification *o = q.older_than ? emu_store_get_locked(&s->store, q.older_than) : NULL;
+    uint64_t before = UINT64_MAX; /* only notifications stored before older_than */
+    if (q.older_than && (!o || o->service_index != a->svc_index))
+        n = NULL; /* unknown or deleted: an empty page, as Notify */
+    else if (q.reference) {
+        n = emu_store_by_reference_locked(&s->store, q.reference);
+        if (o)
+            before = o->seq;
+    } else
+        n = o ? o->older : s->store.newest;
     int want_email = !q.template_types || (q.template_types & 2u);
     size_t count = 0;
-    for (; want_email && list && n && count < PAGE_SIZE; n = n->older) {
+    for (; want_email && list && n && count < PAGE_SIZE; n = q.reference ? n->rolder : n->older) {
+        if (n->seq >= before)
+            continue;
         if (n->service_index != a->svc_index || n->key_type != a->key_type)
             continue;
         if (q.statuses && !(q.statuses & emu_status_bit(emu_status_name(n->status))))

@@ -40,18 +40,97 @@ static uint64_t id_hash(const char *id)
     return h;
 }
 
+/* FNV-1a over a reference, exactly as given. */
+static uint64_t ref_hash(const char *ref)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (; *ref; ref++) {
+        h ^= (unsigned char)*ref;
+        h *= 1099511628211ULL;
+    }
+    return h;
+}
+
 int emu_store_init(emu_store *s)
 {
     memset(s, 0, sizeof(*s));
     s->nbuckets = 1024;
+    s->nrbuckets = 1024;
     s->buckets = calloc(s->nbuckets, sizeof(*s->buckets));
-    s->references = json_object();
-    if (!s->buckets || !s->references || pthread_mutex_init(&s->lock, NULL)) {
+    s->rbuckets = calloc(s->nrbuckets, sizeof(*s->rbuckets));
+    if (!s->buckets || !s->rbuckets || pthread_mutex_init(&s->lock, NULL)) {
         free(s->buckets);
-        json_decref(s->references);
+        free(s->rbuckets);
         return -1;
     }
     return 0;
+}
+
+/* Frees every reference entry. */
+static void free_refs_locked(emu_store *s)
+{
+    for (size_t i = 0; i < s->nrbuckets; i++) {
+        emu_ref *r = s->rbuckets[i], *next;
+        for (; r; r = next) {
+            next = r->next;
+            free(r);
+        }
+        s->rbuckets[i] = NULL;
+    }
+    s->nrefs = 0;
+}
+
+/* The entry for ref, or NULL. */
+static emu_ref *ref_find_locked(emu_store *s, const char *ref, uint64_t h)
+{
+    for (emu_ref *r = s->rbuckets[h & (s->nrbuckets - 1)]; r; r = r->next)
+        if (r->hash == h && !strcmp(r->text, ref))
+            return r;
+    return NULL;
+}
+
+/* The entry for ref, created (count 0) when new; NULL on OOM. */
+static emu_ref *ref_get_locked(emu_store *s, const char *ref)
+{
+    uint64_t h = ref_hash(ref);
+    emu_ref *r = ref_find_locked(s, ref, h);
+    if (r)
+        return r;
+    if (s->nrefs + 1 > s->nrbuckets) {
+        size_t nb = s->nrbuckets * 2;
+        emu_ref **b = calloc(nb, sizeof(*b));
+        if (b) {
+            for (size_t i = 0; i < s->nrbuckets; i++) {
+                emu_ref *e = s->rbuckets[i], *next;
+                for (; e; e = next) {
+                    next = e->next;
+                    e->next = b[e->hash & (nb - 1)];
+                    b[e->hash & (nb - 1)] = e;
+                }
+            }
+            free(s->rbuckets);
+            s->rbuckets = b;
+            s->nrbuckets = nb;
+        }
+    }
+    size_t len = strlen(ref) + 1;
+    r = malloc(sizeof(*r) + len);
+    if (!r)
+        return NULL;
+    memcpy(r->text, ref, len);
+    r->hash = h;
+    r->count = 0;
+    r->newest = NULL;
+    r->next = s->rbuckets[h & (s->nrbuckets - 1)];
+    s->rbuckets[h & (s->nrbuckets - 1)] = r;
+    s->nrefs++;
+    return r;
+}
+
+emu_notification *emu_store_by_reference_locked(emu_store *s, const char *reference)
+{
+    emu_ref *r = ref_find_locked(s, reference, ref_hash(reference));
+    return r ? r->newest : NULL;
 }
 
 /* Frees every notification in the list and the queues; leaves s empty. */
@@ -90,8 +169,9 @@ static void free_all_locked(emu_store *s)
 void emu_store_destroy(emu_store *s)
 {
     free_all_locked(s);
+    free_refs_locked(s);
     free(s->buckets);
-    json_decref(s->references);
+    free(s->rbuckets);
     pthread_mutex_destroy(&s->lock);
     memset(s, 0, sizeof(*s));
 }
@@ -194,15 +274,20 @@ int emu_store_add(emu_store *s, const emu_notification_spec *spec)
 
     emu_store_lock(s);
     if (n->reference) {
-        json_t *cnt = json_object_get(s->references, n->reference);
-        if (cnt) {
-            json_integer_set(cnt, json_integer_value(cnt) + 1);
-        } else if (json_object_set_new(s->references, n->reference, json_integer(1))) {
+        emu_ref *r = ref_get_locked(s, n->reference);
+        if (!r) {
             emu_store_unlock(s);
             free(n);
             return -1;
         }
+        r->count++;
+        n->ref = r;
+        n->rolder = r->newest;
+        if (r->newest)
+            r->newest->rnewer = n;
+        r->newest = n;
     }
+    n->seq = ++s->total_stored;
     if (s->count + 1 > s->nbuckets)
         grow_locked(s);
     size_t b = n->hash & (s->nbuckets - 1);
@@ -215,7 +300,6 @@ int emu_store_add(emu_store *s, const emu_notification_spec *spec)
         s->oldest = n;
     s->newest = n;
     s->count++;
-    s->total_stored++;
     s->bytes += size;
     queue_push(&s->c_head, &s->c_tail, n);
     n->in_queue = 1;
@@ -237,7 +321,7 @@ size_t emu_store_clear(emu_store *s)
     emu_store_lock(s);
     size_t n = s->count;
     free_all_locked(s);
-    json_object_clear(s->references);
+    free_refs_locked(s);
     emu_store_unlock(s);
     return n;
 }
@@ -265,6 +349,16 @@ static void delete_locked(emu_store *s, emu_notification *n)
         n->older->newer = n->newer;
     else
         s->oldest = n->newer;
+    if (n->ref) {
+        if (n->rnewer)
+            n->rnewer->rolder = n->rolder;
+        else
+            n->ref->newest = n->rolder;
+        if (n->rolder)
+            n->rolder->rnewer = n->rnewer;
+        n->ref = NULL;
+        n->rnewer = n->rolder = NULL;
+    }
     s->count--;
     n->deleted = 1;
     release_if_unreferenced(n);
@@ -371,10 +465,17 @@ size_t emu_store_tick(emu_store *s, int64_t now, const emu_lifecycle *lc, emu_st
 
 json_t *emu_store_references_json(emu_store *s)
 {
+    json_t *o = json_object();
     emu_store_lock(s);
-    json_t *r = json_deep_copy(s->references);
+    for (size_t i = 0; o && i < s->nrbuckets; i++)
+        for (emu_ref *r = s->rbuckets[i]; r; r = r->next)
+            if (json_object_set_new(o, r->text, json_integer((json_int_t)r->count))) {
+                json_decref(o);
+                o = NULL;
+                break;
+            }
     emu_store_unlock(s);
-    return r;
+    return o;
 }
 
 size_t emu_store_count(emu_store *s)

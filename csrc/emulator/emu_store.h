@@ -26,8 +26,13 @@ const char *emu_status_name(int status);
 /* The status for a name, or -1. */
 int emu_status_from_name(const char *name);
 
+struct emu_ref;
+
 typedef struct emu_notification {
     struct emu_notification *newer, *older; /* the newest-first list */
+    struct emu_notification *rnewer, *rolder; /* same reference, newest first */
+    struct emu_ref *ref;                    /* its reference's entry, or NULL */
+    uint64_t seq;                           /* insertion order */
     struct emu_notification *hnext;         /* hash chain */
     struct emu_notification *qnext;         /* created or sending queue */
     struct emu_notification *tnext;         /* timeout queue */
@@ -68,6 +73,16 @@ typedef struct emu_notification_spec {
 /* A status change the lifecycle made, for delivery receipts. */
 typedef void (*emu_status_cb)(void *ctx, const emu_notification *n);
 
+/* One reference: how many notifications were stored with it since the
+ * last clear, and the newest still stored. */
+typedef struct emu_ref {
+    struct emu_ref *next; /* hash chain */
+    uint64_t hash;
+    uint64_t count;
+    emu_notification *newest;
+    char text[];
+} emu_ref;
+
 typedef struct emu_store {
     pthread_mutex_t lock;
     emu_notification **buckets;
@@ -76,7 +91,8 @@ typedef struct emu_store {
     emu_notification *c_head, *c_tail; /* status created, FIFO by created_at */
     emu_notification *s_head, *s_tail; /* status sending, FIFO by sent_at */
     emu_notification *t_head, *t_tail; /* sending timeout, FIFO by sent_at */
-    json_t *references;                /* reference -> number stored */
+    emu_ref **rbuckets; /* references, a chained hash */
+    size_t nrbuckets, nrefs;
     uint64_t total_stored;
     size_t bytes; /* bytes allocated for stored notifications */
 } emu_store;
@@ -95,6 +111,10 @@ int emu_store_add(emu_store *s, const emu_notification_spec *spec);
 /* The notification with this id (case-insensitive), or NULL. The pointer is
  * valid while the lock is held. */
 emu_notification *emu_store_get_locked(emu_store *s, const char *id);
+
+/* The newest stored notification with this reference (exact match), or
+ * NULL; follow ->rolder for older ones. Valid while the lock is held. */
+emu_notification *emu_store_by_reference_locked(emu_store *s, const char *reference);
 
 /* Removes every notification and reference count. Returns how many. */
 size_t emu_store_clear(emu_store *s);

@@ -213,3 +213,16 @@ def test_another_service_cannot_see_notifications(notify_emulator_factory: Emula
     assert errors(send(emulator, key=theirs, template_id=TEMPLATE_WELCOME)) == [
         ("BadRequestError", "Template not found")
     ]
+
+
+def test_reference_filter_pages_with_older_than(notify_emulator: NotifyEmulator) -> None:
+    ids = []
+    for i in range(6):
+        ids.append(send(notify_emulator, reference="same").json()["id"])
+        send(notify_emulator, reference=f"other-{i}")
+    page = call(notify_emulator, "GET", f"/v2/notifications?reference=same&older_than={ids[3]}")
+    assert [n["id"] for n in page.json()["notifications"]] == [ids[2], ids[1], ids[0]]
+    other = call(notify_emulator, "GET", f"/v2/notifications?reference=same&older_than={ids[0]}")
+    assert other.json()["notifications"] == []
+    none = call(notify_emulator, "GET", "/v2/notifications?reference=missing")
+    assert none.json()["notifications"] == []

@@ -154,3 +154,38 @@ TEST(status_names_round_trip)
     CHECK_INT_EQ(emu_status_from_name("pending"), -1);
     CHECK(emu_status_name(EMU_STATUS_COUNT) == NULL);
 }
+
+TEST(store_indexes_references_newest_first_and_unlinks_deleted)
+{
+    emu_store s;
+    emu_store_init(&s);
+    emu_lifecycle lc = {100000, 100000, 100000, 50};
+    for (int i = 1; i <= 2000; i++) /* grows the reference table too */
+        add(&s, i, EMU_KEY_TEST, "a@example.com", i % 3 ? NULL : (i % 2 ? "odd" : "even"), i);
+    char ref[32];
+    for (int i = 0; i < 1500; i++) {
+        snprintf(ref, sizeof(ref), "unique-%d", i);
+        add(&s, 3000 + i, EMU_KEY_TEST, "a@example.com", ref, 3000 + i);
+    }
+    emu_store_lock(&s);
+    emu_notification *n = emu_store_by_reference_locked(&s, "even");
+    CHECK_STR_EQ(n->id, "00000000-0000-4000-8000-000000001998");
+    CHECK_STR_EQ(n->rolder->id, "00000000-0000-4000-8000-000000001992");
+    CHECK(emu_store_by_reference_locked(&s, "unique-1499") != NULL);
+    CHECK(emu_store_by_reference_locked(&s, "EVEN") == NULL);
+    emu_store_unlock(&s);
+    emu_store_tick(&s, 62, &lc, NULL, NULL); /* deletes ids 1..12 (6 and 12 are "even") */
+    emu_store_lock(&s);
+    size_t evens = 0;
+    for (n = emu_store_by_reference_locked(&s, "even"); n; n = n->rolder) {
+        CHECK(n->created_us > 12);
+        evens++;
+    }
+    CHECK_INT_EQ(evens, 333 - 2);
+    emu_store_unlock(&s);
+    json_t *refs = emu_store_references_json(&s);
+    CHECK_INT_EQ(json_integer_value(json_object_get(refs, "even")), 333);
+    CHECK_INT_EQ(json_object_size(refs), 1502);
+    json_decref(refs);
+    emu_store_destroy(&s);
+}
