@@ -18,6 +18,8 @@ from pathlib import Path
 
 import psycopg
 import pytest
+import redis
+from kombu.connection import Connection
 
 from django_govuk_notify_outbox.client import NotificationsAPIClient
 from tests.e2e.helpers import (
@@ -35,6 +37,7 @@ from tests.e2e.helpers import (
 pytestmark = pytest.mark.slow
 
 EXAMPLE = ROOT / "example"
+BROKERS = {"redis": "redis://127.0.0.1:6379/0", "rabbitmq": "amqp://guest:guest@127.0.0.1:5672//"}
 PG = {"host": "127.0.0.1", "port": 5432, "user": "postgres", "dbname": "postgres"}
 
 
@@ -49,6 +52,25 @@ def fresh_database() -> Iterator[str]:
     finally:
         with psycopg.connect(**PG, autocommit=True) as conn:  # type: ignore[arg-type]
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@contextlib.contextmanager
+def broker_queue(broker: str, name: str) -> Iterator[str]:
+    """A task queue name used by one test; the broker forgets it afterwards."""
+    try:
+        yield name
+    finally:
+        if broker == "redis":
+            client = redis.Redis.from_url(BROKERS["redis"])
+            with client:
+                keys = list(client.scan_iter(match=f"*{name}*"))
+                if keys:
+                    client.delete(*keys)
+        else:
+            connection = Connection(BROKERS[broker], connect_timeout=10)  # type: ignore[no-untyped-call]
+            # A queue never declared has nothing to delete.
+            with connection, contextlib.suppress(Exception):
+                connection.default_channel.queue_delete(name)  # type: ignore[no-untyped-call]
 
 
 def statuses(database: str, ids: list[str]) -> dict[str, str]:
@@ -79,7 +101,12 @@ def submit_form(url: str, fields: dict[str, str]) -> tuple[int, bytes]:
 def test_emails_sent_by_a_view_are_delivered_by_celery_beat_and_worker(
     broker: str, tmp_path: Path
 ) -> None:
-    with emulator(tmp_path / "emulator.log") as notify, fresh_database() as database:
+    queue = f"ngo-e2e-{uuid.uuid4().hex[:8]}"
+    with (
+        emulator(tmp_path / "emulator.log") as notify,
+        fresh_database() as database,
+        broker_queue(broker, queue),
+    ):
         client = NotificationsAPIClient(
             notify["NOTIFY_API_KEY_TEST"], base_url=notify["NOTIFY_BASE_URL"]
         )
@@ -92,7 +119,7 @@ def test_emails_sent_by_a_view_are_delivered_by_celery_beat_and_worker(
                 "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
                 "POSTGRES_DB": database,
                 "MESSAGE_BROKER": broker,
-                "TASK_QUEUE": f"ngo-e2e-{uuid.uuid4().hex[:8]}",
+                "TASK_QUEUE": queue,
                 "GOVUK_NOTIFY_API_KEY": notify["NOTIFY_API_KEY_TEST"],
                 "GOVUK_NOTIFY_BASE_URL": notify["NOTIFY_BASE_URL"],
                 "PASSWORD_RESET_TEMPLATE_ID": plain["id"],
