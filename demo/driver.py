@@ -237,7 +237,9 @@ def build_summary(
     }
 
 
-def print_summary(summary: dict[str, Any]) -> None:
+def print_summary(summary: dict[str, Any]) -> bool:
+    """Prints the summary; returns True when the emulator saw exactly one
+    notification per email it accepted."""
     s = summary
     say("")
     say(f"Done: {s['emails']:,} emails reached a final state in {s['seconds']:.1f} s")
@@ -258,11 +260,11 @@ def print_summary(summary: dict[str, Any]) -> None:
             f"for {s['sent_to_notify']:,} sent emails ({len(twice)} references sent more "
             f"than once, {len(missing)} missing)"
         )
-    else:
-        say(
-            f"  The emulator stored exactly one notification per sent email "
-            f"({s['emulator_stored']:,})."
-        )
+        return False
+    say(
+        f"  The emulator stored exactly one notification per sent email ({s['emulator_stored']:,})."
+    )
+    return True
 
 
 def serve(children: Children, env: dict[str, str], port: int, emulator_url: str) -> None:
@@ -354,11 +356,11 @@ def run(args: argparse.Namespace) -> int:
         stats = http_json(f"{base_url}/_emulator/stats")
         summary = build_summary(counts, elapsed, emails, stats, stats_before)
         (RUN_DIR / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
-        print_summary(summary)
+        exactly_once = print_summary(summary)
 
         if not args.no_serve:
             serve(children, env, args.port, base_url)
-    return 0
+    return 0 if exactly_once else 1
 
 
 def main(argv: Sequence[str] | None = None) -> int:
