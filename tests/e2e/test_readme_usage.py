@@ -1,16 +1,18 @@
-"""The README's usage examples run as written: the fire-and-forget call
+"""The README's examples run as written and its tables match the code: the fire-and-forget call
 stores one email in the caller's transaction, and the model examples are
 valid Python using the real app label and model name."""
 
 from __future__ import annotations
 
 import ast
+import re
 import uuid
 
 import pytest
 from django.apps import apps
 from django.db import transaction
 
+from django_govuk_notify_outbox import conf, statuses
 from django_govuk_notify_outbox.models import EmailMessage
 from tests.e2e.readme import section
 
@@ -76,3 +78,42 @@ def test_model_examples_refer_to_the_real_email_model() -> None:
         if isinstance(node, ast.Constant) and isinstance(node.value, str) and "notify" in node.value
     } - targets
     assert statuses <= {s for s, _ in EmailMessage._meta.get_field("status").choices}  # type: ignore[union-attr]
+
+
+def table_rows(text: str, header: str) -> list[list[str]]:
+    """The rows of the markdown table whose header line starts with `header`."""
+    lines = text[text.index(header) :].splitlines()
+    rows = []
+    for line in lines[2:]:
+        if not line.startswith("|"):
+            break
+        rows.append([cell.strip() for cell in line.strip("|").split(" | ")])
+    return rows
+
+
+def test_status_table_and_diagrams_describe_exactly_the_ten_statuses() -> None:
+    text = section("Email status descriptions")
+    rows = table_rows(text, "| status | final | meaning |")
+    assert [row[0].strip("`") for row in rows] == list(statuses.ALL)
+    assert {row[0].strip("`") for row in rows if row[1] == "yes"} == statuses.FINAL
+    diagrams = re.findall(r"```mermaid\n(.*?)```", text, re.DOTALL)
+    assert len(diagrams) == 2
+    named = [set(re.findall(r'state "([a-z-]+)" as', d)) for d in diagrams]
+    assert named[0] == set(statuses.ALL[:4])
+    assert named[1] == {"sent-to-notify", *statuses.ALL[4:]}
+
+
+def test_configuration_table_lists_every_setting_with_its_default() -> None:
+    rows = table_rows(section("Configuration"), "| key | default | what it does |")
+    documented = {row[0].strip("`"): row[1] for row in rows}
+    defaults = conf.OutboxSettings(api_key="-")
+    assert set(documented) == set(conf._KEYS)
+    for key, (field, _types) in conf._KEYS.items():
+        value = getattr(defaults, field)
+        match = re.match(r"`([^`]*)`", documented[key])
+        assert match is not None, f"{key}: no default shown"
+        shown = match.group(1)
+        if isinstance(value, tuple):
+            assert ast.literal_eval(shown) == [tuple(map(int, row)) for row in value], key
+        else:
+            assert ast.literal_eval(shown) == value, key
