@@ -585,12 +585,15 @@ class _Run:
         payloads = [self._payload(m) for m in messages]
         try:
             results = self.client.send_email_notifications(payloads)
-        except Exception as exc:
+        except BaseException as exc:
+            # Interrupted (Ctrl-C, Celery's soft time limit) or broken: requests may have
+            # left, so each email's outcome is unknown. Record that, then end the run.
             logger.exception("outbox: sending a batch of %d emails failed", len(messages))
-            for message in messages:
-                EmailEvent.for_exception(message.pk, exc, "while sending").save()
-                self._record_unknown(message, f"{type(exc).__name__} while sending")
-            return
+            with transaction.atomic():
+                for message in messages:
+                    EmailEvent.for_exception(message.pk, exc, "while sending").save()
+                    self._record_unknown(message, f"{type(exc).__name__} while sending")
+            raise
         self.summary.sent += len(messages)
         self.summary.http_requests += len(results)
         # Recording is database-only: one short transaction per chunk.

@@ -123,3 +123,44 @@ def test_the_celery_task_runs_the_engine(emulator: Any) -> None:
     assert result["ran"] is True
     assert result["accepted"] == 1
     assert reload(message).status not in statuses.TO_SEND
+
+
+class Interrupted(Exception):
+    pass
+
+
+def test_an_interrupted_batch_is_recorded_as_unknown_and_the_run_ends(
+    emulator: Any, settings: SettingsWrapper
+) -> None:
+    import signal
+
+    outbox_settings(settings, TIMEOUT=5.0)
+    emulator.faults(stall_rate=1.0, stall_ms=3000)
+    messages = [send_email_notification(f"i{n}@example.gov.uk", TEMPLATE_PLAIN) for n in range(2)]
+
+    def interrupt(signum: int, frame: Any) -> None:
+        raise Interrupted("soft time limit")
+
+    previous = signal.signal(signal.SIGALRM, interrupt)
+    signal.setitimer(signal.ITIMER_REAL, 0.5)
+    try:
+        with pytest.raises(Interrupted):
+            outbox.sync()
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    assert SyncLease.objects.get().holder == ""  # the lease was released
+    for message in messages:
+        stored = reload(message)
+        assert stored.status == statuses.RETRYING_SEND_TO_NOTIFY
+        assert stored.outcome_unknown
+        assert stored.attempt_started_at is None
+        assert EmailEvent.objects.filter(message=message, kind="exception").exists()
+    emulator.faults(stall_rate=0.0)
+    time.sleep(3.2)  # the stalled requests land at the emulator
+    outbox.sync()
+    counts = emulator.stats()["references"]
+    for message in messages:
+        stored = reload(message)
+        assert stored.status not in statuses.TO_SEND
+        assert counts[stored.sent_reference] == 1

@@ -170,9 +170,6 @@ def test_dropped_connections_after_storing_never_duplicate(
     assert EmailEvent.objects.filter(detail="look-up: found at Notify; adopted").count() == 6
 
 
-@pytest.mark.xfail(
-    reason="the emulator counts stalled responses but does not yet delay them", strict=False
-)
 def test_stalled_responses_time_out_as_unknown_and_the_look_up_adopts(
     emulator: Any, settings: SettingsWrapper
 ) -> None:
