@@ -155,3 +155,14 @@ def test_faults_given_at_start(notify_emulator_factory: EmulatorFactory) -> None
     assert settings["error_429_rate"] == 1
     assert settings["seed"] == 3
     assert send(emulator).status_code == 429
+
+
+def test_wait_until_answering_rides_out_refused_connections(
+    notify_emulator: NotifyEmulator,
+) -> None:
+    notify_emulator.faults(refuse_connections_ms=600)
+    time.sleep(0.2)
+    with pytest.raises(requests.ConnectionError):
+        send(notify_emulator)
+    notify_emulator.wait_until_answering(timeout=5)
+    assert send(notify_emulator).status_code == 201

@@ -124,7 +124,7 @@ class NotifyEmulator:
         )
         try:
             self._read_startup_lines()
-            self._wait_until_answering()
+            self.wait_until_answering(self._startup_timeout)
         except BaseException:
             self.stop()
             raise
@@ -156,8 +156,9 @@ class NotifyEmulator:
             elif name in _KEY_LINES and value:
                 self.api_keys[_KEY_LINES[name]] = value
 
-    def _wait_until_answering(self) -> None:
-        deadline = time.monotonic() + self._startup_timeout
+    def wait_until_answering(self, timeout: float = 15.0) -> None:
+        """Waits until the control API answers (e.g. after refuse_connections_ms)."""
+        deadline = time.monotonic() + timeout
         while True:
             try:
                 self._request("GET", "/_emulator/faults", timeout=1.0)

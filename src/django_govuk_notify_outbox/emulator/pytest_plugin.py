@@ -34,6 +34,7 @@ def notify_emulator(notify_emulator_session: NotifyEmulator) -> NotifyEmulator:
     """The session's emulator, cleared and with every fault off."""
     if notify_emulator_session.returncode is not None:
         pytest.fail(f"the Notify emulator exited with {notify_emulator_session.returncode}")
+    notify_emulator_session.wait_until_answering()  # a test may have left it refusing
     notify_emulator_session.reset_faults()
     notify_emulator_session.clear()
     return notify_emulator_session
