@@ -161,8 +161,14 @@ def test_wait_until_answering_rides_out_refused_connections(
     notify_emulator: NotifyEmulator,
 ) -> None:
     notify_emulator.faults(refuse_connections_ms=600)
-    time.sleep(0.2)
-    with pytest.raises(requests.ConnectionError):
-        send(notify_emulator)
+
+    def refused() -> bool:
+        try:
+            send(notify_emulator)
+        except requests.ConnectionError:
+            return True
+        return False
+
+    wait_for(refused, timeout=2)
     notify_emulator.wait_until_answering(timeout=5)
     assert send(notify_emulator).status_code == 201
