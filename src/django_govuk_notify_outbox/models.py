@@ -91,6 +91,8 @@ class EmailMessage(models.Model):
         indexes = (
             models.Index(fields=("status", "created_at"), name="ngo_msg_status_created"),
             models.Index(fields=("email_address",), name="ngo_msg_email"),
+            # Attempts left in flight by a stopped worker (checked at the start of each run).
+            models.Index(fields=("attempt_started_at",), name="ngo_msg_in_flight"),
         )
         permissions = (
             ("view_personalisation", "Can view the personalisation of outbox emails"),
