@@ -202,6 +202,15 @@ def test_emails_sent_by_a_view_are_delivered_by_celery_beat_and_worker(
             ), logs()
             assert "django_govuk_notify_outbox.tasks.sync" in worker_log.read_text(), logs()
 
+        # Each reset and its email were committed together.
+        with psycopg.connect(**{**PG, "dbname": database}) as conn:  # type: ignore[arg-type]
+            resets = conn.execute(
+                "SELECT r.email_address, m.email_address FROM accounts_passwordreset r "
+                "JOIN django_govuk_notify_outbox_emailmessage m ON m.id = r.email_id "
+                "ORDER BY r.email_address"
+            ).fetchall()
+        assert resets == [(f"{n}@example.com",) * 2 for n in ("amira", "ben", "chloe")]
+
         # Exactly one notification per email at Notify.
         stored = http_json(f"{notify['NOTIFY_BASE_URL']}/_emulator/notifications")
         addresses = sorted(n["email_address"] for n in stored["notifications"])
