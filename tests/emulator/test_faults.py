@@ -71,14 +71,14 @@ TEMPLATE_PLAIN_ID = "f2a6c3b1-0004-4c1d-9e2f-3a4b5c6d7e04"
 def test_latency_and_jitter_delay_v2_but_not_control_routes(
     notify_emulator: NotifyEmulator,
 ) -> None:
-    notify_emulator.faults(latency_ms=300, jitter_ms=100)
+    notify_emulator.faults(latency_ms=800, jitter_ms=100)
     t0 = time.monotonic()
     assert send(notify_emulator).status_code == 201
     elapsed = time.monotonic() - t0
-    assert 0.29 <= elapsed < 1.5
+    assert 0.79 <= elapsed < 3
     t0 = time.monotonic()
     notify_emulator.stats()
-    assert time.monotonic() - t0 < 0.25
+    assert time.monotonic() - t0 < 0.6
 
 
 def test_latency_does_not_block_other_requests(notify_emulator: NotifyEmulator) -> None:
