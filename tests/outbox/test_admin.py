@@ -110,8 +110,8 @@ def test_filters_by_status_and_date(superuser_client: Client) -> None:
     page = superuser_client.get(LIST_URL).content.decode()
     today_link = re.search(r'href="(\?created_at__gte=[^"]+)"', page)
     assert today_link is not None
-    content = superuser_client.get(LIST_URL + today_link.group(1).replace("&amp;", "&")).content
-    content = content.decode()
+    today_url = LIST_URL + today_link.group(1).replace("&amp;", "&")
+    content = superuser_client.get(today_url).content.decode()
     assert "new@example.gov.uk" in content
     assert "old@example.gov.uk" not in content
     assert new.pk
