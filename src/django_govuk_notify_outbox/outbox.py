@@ -967,13 +967,9 @@ def request_refresh(queryset: QuerySet[EmailMessage], *, by: str = "") -> int:
 
 
 def _kick_if_enabled() -> None:
-    try:
-        enabled = conf.get_settings().kick_enabled
-    except Exception:
-        return
-    if enabled:
-        from .utils import _kick_after_commit
+    from .utils import _kick_after_commit, _kick_enabled
 
+    if _kick_enabled():
         _kick_after_commit("default")
 
 

@@ -168,7 +168,6 @@ def send_email_notification(
     ref = _reference(reference)
     reply_to = _uuid("email_reply_to_id", email_reply_to_id, optional=True)
     unsubscribe = _unsubscribe_url(one_click_unsubscribe_url)
-    settings = conf.get_settings()
 
     sent_reference = ref if ref is not None else f"outbox-{uuid.uuid4()}"
     using = router.db_for_write(EmailMessage) or DEFAULT_DB_ALIAS
@@ -190,6 +189,16 @@ def send_email_notification(
         EmailEvent.objects.using(using).create(
             message=message, kind=EmailEvent.Kind.INFO, detail="Queued for sending"
         )
-    if settings.kick_enabled:
+    if _kick_enabled():
         _kick_after_commit(using)
     return message
+
+
+def _kick_enabled() -> bool:
+    """Whether to kick Celery; False (logged) when the settings are broken: storing the
+    email must not fail because of them (``manage.py check`` reports them)."""
+    try:
+        return conf.get_settings().kick_enabled
+    except Exception:
+        logger.warning("outbox: the outbox settings are invalid; not kicking the sync task")
+        return False

@@ -37,3 +37,10 @@ def test_worker_once_does_one_run_and_exits(emulator: Any) -> None:
     call_command("notify_outbox_worker", "--once", stdout=out)
     assert "accepted=1" in out.getvalue()
     assert "worker stopped" in out.getvalue()
+
+
+def test_worker_rejects_a_negative_interval() -> None:
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="interval"):
+        call_command("notify_outbox_worker", "--interval", "-1")

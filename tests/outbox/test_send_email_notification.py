@@ -255,3 +255,11 @@ def test_no_kick_by_default_without_a_celery_broker(settings: SettingsWrapper) -
     assert conf.get_settings().kick_enabled is False
     settings.CELERY_BROKER_URL = "memory://"
     assert conf.get_settings().kick_enabled is True
+
+
+def test_storing_an_email_does_not_depend_on_the_outbox_settings(
+    settings: SettingsWrapper,
+) -> None:
+    settings.GOVUK_NOTIFY_OUTBOX = {"NO_SUCH_SETTING": 1}
+    message = send_email_notification(**VALID)
+    assert EmailMessage.objects.filter(pk=message.pk).exists()

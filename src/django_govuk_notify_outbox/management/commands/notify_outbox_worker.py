@@ -13,7 +13,7 @@ import time
 from types import FrameType
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import close_old_connections
 
 from ... import outbox
@@ -36,7 +36,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         interval: float = options["interval"]
         if interval < 0:
-            raise ValueError("--interval must not be negative")
+            raise CommandError("--interval must not be negative")
         stop = threading.Event()
 
         def request_stop(signum: int, frame: FrameType | None) -> None:
