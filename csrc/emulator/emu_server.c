@@ -519,7 +519,7 @@ static int blank(const char *s)
 }
 
 /* POST /v2/notifications/email (§2.2). Returns 1 when a notification was
- * stored (so a drop or stall fault may apply). */
+ * stored. */
 static int post_email(emu_server *s, struct MHD_Connection *conn, req *r, const auth_result *a,
                       const char *root)
 {
@@ -1141,7 +1141,8 @@ static void web_page(emu_server *s, req *r)
 /* ------------------------------------------------------------- routing */
 
 /* Splits path into at most max segments after a leading '/'. Segments
- * point into buf. Returns the count, or -1 when there are more. */
+ * point into buf. Returns the count, or -1 when there are more or one is
+ * empty. */
 static int split_path(const char *path, char *buf, size_t bufsize, char **seg, int max)
 {
     snprintf(buf, bufsize, "%s", path);
@@ -1156,6 +1157,8 @@ static int split_path(const char *path, char *buf, size_t bufsize, char **seg, i
             return -1;
         seg[n++] = p;
         char *slash = strchr(p, '/');
+        if (slash == p || (!slash && !*p))
+            return -1; /* an empty segment ("//" or a trailing "/") matches no route */
         if (!slash)
             break;
         *slash = '\0';
@@ -1239,7 +1242,6 @@ static void route_v2(emu_server *s, struct MHD_Connection *conn, req *r, const c
     }
     rolls f = roll_faults(s);
     auth_result a = {0};
-    int stored = 0;
     if (f.error_5xx) {
         fault_count(s, "error_5xx");
         respond_error(r, 500, "Exception", "Internal server error");
@@ -1254,7 +1256,7 @@ static void route_v2(emu_server *s, struct MHD_Connection *conn, req *r, const c
         respond_error(r, 429, "RateLimitError", msg);
     } else {
         switch (kind) {
-        case R_EMAIL: stored = post_email(s, conn, r, &a, root); break;
+        case R_EMAIL: post_email(s, conn, r, &a, root); break;
         case R_SMS:
             respond_error(r, 400, "BadRequestError", "Service is not allowed to send text messages");
             break;
@@ -1270,7 +1272,6 @@ static void route_v2(emu_server *s, struct MHD_Connection *conn, req *r, const c
         default: break;
         }
     }
-    (void)stored;
     r->delay_us = f.delay_us;
     if (f.drop) {
         r->drop = 1;

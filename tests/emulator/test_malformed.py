@@ -20,7 +20,14 @@ NOT_FOUND = (
 
 
 def test_unknown_route_has_legacy_404_body(notify_emulator: NotifyEmulator) -> None:
-    for path in ("/nope", "/v2/nope", "/v2/notifications/email/extra", "/v2/template/x/version/y"):
+    for path in (
+        "/nope",
+        "/v2/nope",
+        "/v2/notifications/email/extra",
+        "/v2/template/x/version/y",
+        "/v2/notifications/",
+        "/v2//notifications",
+    ):
         resp = requests.get(notify_emulator.base_url + path, timeout=5)
         assert resp.status_code == 404, path
         assert resp.text == f'{{"message":"{NOT_FOUND}","result":"error"}}\n'
