@@ -221,7 +221,7 @@ TEST(uuid_rejects_what_python_uuid_rejects)
         "26785a09-ab16-4eb0-8407-a37497a5750_",
         "2678__09-ab16-4eb0-8407-a37497a57506",
         "26785a09-ab16-4eb0-8407-a37497a5750\xc3\xa9",
-        "\x1c" "6785a09-ab16-4eb0-8407-a37497a57506", /* int() does not strip \x1c */
+        "\0346785a09-ab16-4eb0-8407-a37497a57506", /* \x1c: int() does not strip it */
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
         if (emu_uuid_valid(bad[i]))
@@ -572,4 +572,122 @@ TEST(status_bits_name_only_email_statuses)
     CHECK_INT_EQ(emu_status_bit("sent"), 0);
     CHECK_INT_EQ(emu_status_bit("Delivered"), 0);
     CHECK_INT_EQ(emu_status_bit(NULL), 0);
+}
+
+/* Bodies validated by jsonschema 4.26 (Draft 7, with Notify's format
+ * checkers, iso8601 2.1, rfc3987 and notifications-utils' email rules)
+ * against post_email_request, with Notify's build_error_message, at
+ * 2030-01-01T12:00:00; the joined messages are recorded as expected. */
+static const struct { const char *body, *messages; } golden_bodies[] = {
+    {"{\"email_address\": \"a@b.com\", \"template_id\": \"26785a09-ab16-4eb0-8407-a37497a57506\"}", ""},
+    {"{\"email_address\": \"x\", \"template_id\": \"26785a09-ab16-4eb0-8407-a37497a57506\"}", "email_address Not a valid email address"},
+    {"{\"email_address\": \"  A@B.CO.UK \", \"template_id\": \"26785a09-ab16-4eb0-8407-a37497a57506\"}", ""},
+    {"{\"email_address\": \"a..b@c.com\", \"template_id\": \"26785a09-ab16-4eb0-8407-a37497a57506\"}", "email_address Not a valid email address"},
+    {"{\"email_address\": \"info@german-financial-services.verm\\u00f6gensberatung\", \"template_id\": \"26785a09-ab16-4eb0-8407-a37497a57506\"}", ""},
+    {"{\"email_address\": \"a@b-.com\", \"template_id\": \"26785a09-ab16-4eb0-8407-a37497a57506\"}", "email_address Not a valid email address"},
+    {"{\"email_address\": \"a@b\\u00fccher.com\", \"template_id\": \"26785a09-ab16-4eb0-8407-a37497a57506\"}", ""},
+    {"{\"email_address\": \"a@\\u2167.com\", \"template_id\": \"26785a09-ab16-4eb0-8407-a37497a57506\"}", ""},
+    {"{\"email_address\": \"a@ b.com\", \"template_id\": \"26785a09-ab16-4eb0-8407-a37497a57506\"}", "email_address Not a valid email address"},
+    {"{\"email_address\": \"a@b.com\\n\", \"template_id\": \"26785a09-ab16-4eb0-8407-a37497a57506\"}", ""},
+    {"{\"email_address\": \"a@b_c.com\", \"template_id\": \"26785a09-ab16-4eb0-8407-a37497a57506\"}", "email_address Not a valid email address"},
+    {"{\"email_address\": \"a@b.123\", \"template_id\": \"26785a09-ab16-4eb0-8407-a37497a57506\"}", "email_address Not a valid email address"},
+    {"{\"email_address\": \"a@xn--.com\", \"template_id\": \"26785a09-ab16-4eb0-8407-a37497a57506\"}", "email_address Not a valid email address"},
+    {"{\"email_address\": \"a@bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb.com\", \"template_id\": \"26785a09-ab16-4eb0-8407-a37497a57506\"}", "email_address Not a valid email address"},
+    {"{\"email_address\": \"a@\\u0130.com\", \"template_id\": \"26785a09-ab16-4eb0-8407-a37497a57506\"}", ""},
+    {"{\"email_address\": \"a@\\uff41.com\", \"template_id\": \"26785a09-ab16-4eb0-8407-a37497a57506\"}", ""},
+    {"{\"email_address\": \"\", \"template_id\": \"26785a09-ab16-4eb0-8407-a37497a57506\"}", "email_address Not a valid email address"},
+    {"{\"email_address\": null, \"template_id\": \"26785a09-ab16-4eb0-8407-a37497a57506\"}", "email_address None is not of type string"},
+    {"{\"email_address\": [1], \"template_id\": \"26785a09-ab16-4eb0-8407-a37497a57506\"}", "email_address [1] is not of type string"},
+    {"{\"email_address\": 1.5, \"template_id\": \"26785a09-ab16-4eb0-8407-a37497a57506\"}", "email_address 1.5 is not of type string"},
+    {"{\"email_address\": \"a@b.com\", \"template_id\": \"26785a09-ab16-4eb0-8407-a37497a57506\", \"email_reply_to_id\": \"26785a09-ab16-4eb0-8407-a37497a57506\"}", ""},
+    {"{\"email_address\": \"a@b.com\", \"template_id\": \"26785a09-ab16-4eb0-8407-a37497a57506\", \"email_reply_to_id\": \"26785A09-AB16-4EB0-8407-A37497A57506\"}", ""},
+    {"{\"email_address\": \"a@b.com\", \"template_id\": \"26785a09-ab16-4eb0-8407-a37497a57506\", \"email_reply_to_id\": \"26785a09ab164eb08407a37497a57506\"}", ""},
+    {"{\"email_address\": \"a@b.com\", \"template_id\": \"26785a09-ab16-4eb0-8407-a37497a57506\", \"email_reply_to_id\": \"{26785a09-ab16-4eb0-8407-a37497a57506}\"}", ""},
+    {"{\"email_address\": \"a@b.com\", \"template_id\": \"26785a09-ab16-4eb0-8407-a37497a57506\", \"email_reply_to_id\": \"urn:uuid:26785a09-ab16-4eb0-8407-a37497a57506\"}", ""},
+    {"{\"email_address\": \"a@b.com\", \"template_id\": \"26785a09-ab16-4eb0-8407-a37497a57506\", \"email_reply_to_id\": \"x\"}", "email_reply_to_id is not a valid UUID"},
+    {"{\"email_address\": \"a@b.com\", \"template_id\": \"26785a09-ab16-4eb0-8407-a37497a57506\", \"email_reply_to_id\": \"\"}", "email_reply_to_id is not a valid UUID"},
+    {"{\"email_address\": \"a@b.com\", \"template_id\": \"26785a09-ab16-4eb0-8407-a37497a57506\", \"email_reply_to_id\": 12}", "email_reply_to_id is not a valid UUID"},
+    {"{\"email_address\": \"a@b.com\", \"template_id\": \"26785a09-ab16-4eb0-8407-a37497a57506\", \"email_reply_to_id\": null}", "email_reply_to_id is not a valid UUID"},
+    {"{\"email_address\": \"a@b.com\", \"template_id\": \"26785a09-ab16-4eb0-8407-a37497a57506\", \"email_reply_to_id\": \"+6785a09-ab16-4eb0-8407-a37497a57506\"}", ""},
+    {"{\"email_address\": \"a@b.com\", \"template_id\": \"26785a09-ab16-4eb0-8407-a37497a57506\", \"email_reply_to_id\": \"-6785a09-ab16-4eb0-8407-a37497a57506\"}", "email_reply_to_id is not a valid UUID"},
+    {"{\"email_address\": \"a@b.com\", \"template_id\": \"26785a09-ab16-4eb0-8407-a37497a57506\", \"email_reply_to_id\": \" 6785a09-ab16-4eb0-8407-a37497a57506\"}", ""},
+    {"{\"email_address\": \"a@b.com\", \"template_id\": \"26785a09-ab16-4eb0-8407-a37497a57506\", \"email_reply_to_id\": \"0x785a09-ab16-4eb0-8407-a37497a57506\"}", ""},
+    {"{\"email_address\": \"a@b.com\", \"template_id\": \"26785a09-ab16-4eb0-8407-a37497a57506\", \"email_reply_to_id\": \"26785a09-ab16-4eb0-8407-a37497a5750_\"}", "email_reply_to_id is not a valid UUID"},
+    {"{\"email_address\": \"a@b.com\", \"template_id\": \"26785a09-ab16-4eb0-8407-a37497a57506\", \"email_reply_to_id\": \"2678_a09-ab16-4eb0-8407-a37497a57506\"}", ""},
+    {"{\"email_address\": \"a@b.com\", \"template_id\": \"26785a09-ab16-4eb0-8407-a37497a57506\", \"email_reply_to_id\": \"-0000000-0000-0000-0000-000000000000\"}", "email_reply_to_id is not a valid UUID"},
+    {"{\"email_address\": \"a@b.com\", \"template_id\": \"26785a09-ab16-4eb0-8407-a37497a57506\", \"email_reply_to_id\": \"26785a09-ab16-4eb0-8407-a37497a57506\\n\"}", "email_reply_to_id is not a valid UUID"},
+    {"{\"email_address\": \"a@b.com\", \"template_id\": \"26785a09-ab16-4eb0-8407-a37497a57506\", \"reference\": \"it's\"}", ""},
+    {"{\"email_address\": \"a@b.com\", \"template_id\": \"26785a09-ab16-4eb0-8407-a37497a57506\", \"reference\": null}", "reference None is not of type string"},
+    {"{\"email_address\": \"a@b.com\", \"template_id\": \"26785a09-ab16-4eb0-8407-a37497a57506\", \"personalisation\": {\"a\": 1}}", ""},
+    {"{\"email_address\": \"a@b.com\", \"template_id\": \"26785a09-ab16-4eb0-8407-a37497a57506\", \"personalisation\": []}", "personalisation [] is not of type object"},
+    {"{\"email_address\": \"a@b.com\", \"template_id\": \"26785a09-ab16-4eb0-8407-a37497a57506\", \"personalisation\": 5}", "personalisation 5 is not of type object"},
+    {"{\"email_address\": \"a@b.com\", \"template_id\": \"26785a09-ab16-4eb0-8407-a37497a57506\", \"one_click_unsubscribe_url\": \"https://example.com/u\"}", ""},
+    {"{\"email_address\": \"a@b.com\", \"template_id\": \"26785a09-ab16-4eb0-8407-a37497a57506\", \"one_click_unsubscribe_url\": \"https\"}", "one_click_unsubscribe_url is not a valid https url"},
+    {"{\"email_address\": \"a@b.com\", \"template_id\": \"26785a09-ab16-4eb0-8407-a37497a57506\", \"one_click_unsubscribe_url\": \"https://exa mple.com\"}", "one_click_unsubscribe_url is not a valid https url"},
+    {"{\"email_address\": \"a@b.com\", \"template_id\": \"26785a09-ab16-4eb0-8407-a37497a57506\", \"one_click_unsubscribe_url\": null}", "one_click_unsubscribe_url is not a valid https url"},
+    {"{\"email_address\": \"a@b.com\", \"template_id\": \"26785a09-ab16-4eb0-8407-a37497a57506\", \"one_click_unsubscribe_url\": \"https:x\"}", ""},
+    {"{\"email_address\": \"a@b.com\", \"template_id\": \"26785a09-ab16-4eb0-8407-a37497a57506\", \"one_click_unsubscribe_url\": \"https://example.com/%zz\"}", "one_click_unsubscribe_url is not a valid https url"},
+    {"{\"email_address\": \"a@b.com\", \"template_id\": \"26785a09-ab16-4eb0-8407-a37497a57506\", \"one_click_unsubscribe_url\": \"https://example.com:80a\"}", "one_click_unsubscribe_url is not a valid https url"},
+    {"{\"email_address\": \"a@b.com\", \"template_id\": \"26785a09-ab16-4eb0-8407-a37497a57506\", \"one_click_unsubscribe_url\": \"https://\\u00e9.com\"}", "one_click_unsubscribe_url is not a valid https url"},
+    {"{\"email_address\": \"a@b.com\", \"template_id\": \"26785a09-ab16-4eb0-8407-a37497a57506\", \"scheduled_for\": \"2030-01-01 13:00\"}", ""},
+    {"{\"email_address\": \"a@b.com\", \"template_id\": \"26785a09-ab16-4eb0-8407-a37497a57506\", \"scheduled_for\": \"2029-12-31T12:00:00\"}", "scheduled_for datetime can not be in the past"},
+    {"{\"email_address\": \"a@b.com\", \"template_id\": \"26785a09-ab16-4eb0-8407-a37497a57506\", \"scheduled_for\": \"2030-01-01T13:00:00+05:00\"}", ""},
+    {"{\"email_address\": \"a@b.com\", \"template_id\": \"26785a09-ab16-4eb0-8407-a37497a57506\", \"scheduled_for\": \"2030-13-01\"}", "scheduled_for datetime format is invalid. It must be a valid ISO8601 date time format, https://en.wikipedia.org/wiki/ISO_8601"},
+    {"{\"email_address\": \"a@b.com\", \"template_id\": \"26785a09-ab16-4eb0-8407-a37497a57506\", \"scheduled_for\": \"2030-01-01T25:00\"}", "scheduled_for datetime format is invalid. It must be a valid ISO8601 date time format, https://en.wikipedia.org/wiki/ISO_8601"},
+    {"{\"email_address\": \"a@b.com\", \"template_id\": \"26785a09-ab16-4eb0-8407-a37497a57506\", \"scheduled_for\": \"2030-01-01T12:00:00+24:00\"}", "scheduled_for datetime format is invalid. It must be a valid ISO8601 date time format, https://en.wikipedia.org/wiki/ISO_8601"},
+    {"{\"email_address\": \"a@b.com\", \"template_id\": \"26785a09-ab16-4eb0-8407-a37497a57506\", \"scheduled_for\": \"2030-01-01T1230\"}", ""},
+    {"{\"email_address\": \"a@b.com\", \"template_id\": \"26785a09-ab16-4eb0-8407-a37497a57506\", \"scheduled_for\": \"203001\"}", "scheduled_for datetime format is invalid. It must be a valid ISO8601 date time format, https://en.wikipedia.org/wiki/ISO_8601"},
+    {"{\"email_address\": \"a@b.com\", \"template_id\": \"26785a09-ab16-4eb0-8407-a37497a57506\", \"scheduled_for\": \"2030-1-2T13\"}", "scheduled_for datetime can only be 24 hours in the future"},
+    {"{\"email_address\": \"a@b.com\", \"template_id\": \"26785a09-ab16-4eb0-8407-a37497a57506\", \"scheduled_for\": \"2030-01-01T12:00:00,123456789\"}", ""},
+    {"{\"template_id\": \"-0000000-0000-0000-0000-000000000000\", \"zz\": 1, \"email_reply_to_id\": \"-0000000-0000-0000-0000-000000000000\", \"personalisation\": 5, \"aa\": null}", "template_id is not a valid UUID | email_reply_to_id is not a valid UUID | personalisation 5 is not of type object | email_address is a required property | Additional properties are not allowed (aa, zz were unexpected)"},
+    {"{\"template_id\": 12, \"reference\": [\"a\"], \"personalisation\": {\"a\": 1}, \"zz\": 1, \"email_address\": \"a@b\\u3002com\", \"aa\": null, \"one_click_unsubscribe_url\": \"https:x\", \"scheduled_for\": \"2030-01-01T25:00\", \"email_reply_to_id\": \"\", \"sanitise_content_for\": null}", "reference [a] is not of type string | template_id is not a valid UUID | email_reply_to_id is not a valid UUID | scheduled_for datetime format is invalid. It must be a valid ISO8601 date time format, https://en.wikipedia.org/wiki/ISO_8601 | Additional properties are not allowed (aa, zz were unexpected)"},
+    {"{\"aa\": null, \"email_reply_to_id\": \"2678_a09-ab16-4eb0-8407-a37497a57506\", \"email_address\": \"a@b-.com\"}", "email_address Not a valid email address | template_id is a required property | Additional properties are not allowed (aa was unexpected)"},
+    {"{\"zz\": 1, \"template_id\": \"26785a09ab164eb08407a37497a57506\", \"email_address\": \"a@b\\u3002com\", \"reference\": \"r\", \"personalisation\": \"not_a_dict\"}", "personalisation not_a_dict is not of type object | Additional properties are not allowed (zz was unexpected)"},
+    {"{\"sanitise_content_for\": \"a\", \"aa\": null, \"personalisation\": 5, \"reference\": 5, \"scheduled_for\": \"not a date\", \"email_reply_to_id\": \"-0000000-0000-0000-0000-000000000000\", \"one_click_unsubscribe_url\": \"https://example.com:80a\", \"zz\": 1}", "reference 5 is not of type string | email_reply_to_id is not a valid UUID | personalisation 5 is not of type object | scheduled_for datetime format is invalid. It must be a valid ISO8601 date time format, https://en.wikipedia.org/wiki/ISO_8601 | one_click_unsubscribe_url is not a valid https url | sanitise_content_for a is not of type array, null | email_address is a required property | template_id is a required property | Additional properties are not allowed (aa, zz were unexpected)"},
+    {"{\"personalisation\": null, \"scheduled_for\": \"2030-01-02T11:59:59.5Z\"}", "personalisation None is not of type object | email_address is a required property | template_id is a required property"},
+    {"{\"one_click_unsubscribe_url\": \"https://[::1]/\", \"sanitise_content_for\": \"a\", \"personalisation\": 5, \"reference\": 5, \"zz\": 1, \"email_reply_to_id\": null, \"email_address\": \"email@domain.COM\", \"template_id\": \"\", \"scheduled_for\": null, \"aa\": null}", "reference 5 is not of type string | template_id is not a valid UUID | email_reply_to_id is not a valid UUID | personalisation 5 is not of type object | sanitise_content_for a is not of type array, null | Additional properties are not allowed (aa, zz were unexpected)"},
+    {"{\"aa\": null, \"email_address\": \"a@\\u00df.com\", \"one_click_unsubscribe_url\": \"https://example.com:80a\", \"zz\": 1, \"email_reply_to_id\": null}", "email_reply_to_id is not a valid UUID | one_click_unsubscribe_url is not a valid https url | template_id is a required property | Additional properties are not allowed (aa, zz were unexpected)"},
+    {"{\"scheduled_for\": \"2030-01-01T12:00:60\", \"aa\": null, \"personalisation\": null, \"email_address\": null}", "email_address None is not of type string | personalisation None is not of type object | scheduled_for datetime format is invalid. It must be a valid ISO8601 date time format, https://en.wikipedia.org/wiki/ISO_8601 | template_id is a required property | Additional properties are not allowed (aa was unexpected)"},
+    {"{\"email_reply_to_id\": \"26785a09-ab16-4eb0-8407-a37497a57506\\n\", \"scheduled_for\": \"2030-01-01T12:00:00+24:00\"}", "email_reply_to_id is not a valid UUID | scheduled_for datetime format is invalid. It must be a valid ISO8601 date time format, https://en.wikipedia.org/wiki/ISO_8601 | email_address is a required property | template_id is a required property"},
+    {"{\"aa\": null, \"template_id\": \"-0000000-0000-0000-0000-000000000000\", \"zz\": 1}", "template_id is not a valid UUID | email_address is a required property | Additional properties are not allowed (aa, zz were unexpected)"},
+    {"{\"template_id\": null}", "template_id is not a valid UUID | email_address is a required property"},
+    {"{\"email_address\": \"a@-b.com\", \"zz\": 1, \"sanitise_content_for\": \"a\", \"personalisation\": {\"a\": 1}}", "email_address Not a valid email address | sanitise_content_for a is not of type array, null | template_id is a required property | Additional properties are not allowed (zz was unexpected)"},
+    {"{\"email_address\": \"a@b.com\", \"template_id\": \"26785a09-ab16-4eb0-8407-a37497a57506\", \"it's\": 1}", "Additional properties are not allowed (\"its\" was unexpected)"},
+    {"{\"template_id\": \"26785a09-ab16-4eb0-8407-a37497a57506\", \"scheduled_for\": \"2030-01-02T11:59:59.5Z\", \"email_reply_to_id\": \"0x785a09-ab16-4eb0-8407-a37497a57506\", \"email_address\": 12345, \"zz\": 1, \"sanitise_content_for\": {}}", "email_address 12345 is not of type string | sanitise_content_for {} is not of type array, null | Additional properties are not allowed (zz was unexpected)"},
+    {"{\"email_address\": \"a@b.com\", \"template_id\": \"26785a09-ab16-4eb0-8407-a37497a57506\", \"sanitise_content_for\": null}", ""},
+    {"{}", "email_address is a required property | template_id is a required property"},
+    {"{\"scheduled_for\": \"2030-02-30T10:00\", \"one_click_unsubscribe_url\": \"HTTPS://x.com\", \"personalisation\": {\"a\": 1}}", "scheduled_for datetime format is invalid. It must be a valid ISO8601 date time format, https://en.wikipedia.org/wiki/ISO_8601 | one_click_unsubscribe_url is not a valid https url | email_address is a required property | template_id is a required property"},
+    {"{}", "email_address is a required property | template_id is a required property"},
+    {"{\"personalisation\": null, \"one_click_unsubscribe_url\": \"http://x\", \"zz\": 1, \"template_id\": 12, \"aa\": null, \"reference\": null, \"email_reply_to_id\": \"\"}", "reference None is not of type string | template_id is not a valid UUID | email_reply_to_id is not a valid UUID | personalisation None is not of type object | one_click_unsubscribe_url is not a valid https url | email_address is a required property | Additional properties are not allowed (aa, zz were unexpected)"},
+    {"{\"email_reply_to_id\": \"-6785a09-ab16-4eb0-8407-a37497a57506\", \"aa\": null, \"template_id\": \"urn:uuid:26785a09-ab16-4eb0-8407-a37497a57506\", \"personalisation\": []}", "email_reply_to_id is not a valid UUID | personalisation [] is not of type object | email_address is a required property | Additional properties are not allowed (aa was unexpected)"},
+    {"{\"scheduled_for\": \"20300101T1200\", \"personalisation\": {\"file\": \"x\"}, \"one_click_unsubscribe_url\": null, \"aa\": null}", "one_click_unsubscribe_url is not a valid https url | email_address is a required property | template_id is a required property | Additional properties are not allowed (aa was unexpected)"},
+    {"{}", "email_address is a required property | template_id is a required property"},
+    {"{\"email_address\": \"a@b.com\", \"template_id\": \"26785a09-ab16-4eb0-8407-a37497a57506\", \"scheduled_for\": \"2030-01-01T12:00:00Z\\n\"}", ""},
+    {"{\"zz\": 1, \"email_address\": \"a@\\u2167.com\"}", "template_id is a required property | Additional properties are not allowed (zz was unexpected)"},
+    {"{\"aa\": null, \"email_reply_to_id\": \"26785a09-ab16-4eb0-8407-a37497a57506\"}", "email_address is a required property | template_id is a required property | Additional properties are not allowed (aa was unexpected)"},
+    {"{\"aa\": null, \"zz\": 1, \"personalisation\": {\"a\": 1}}", "email_address is a required property | template_id is a required property | Additional properties are not allowed (aa, zz were unexpected)"},
+    {"{\"one_click_unsubscribe_url\": \"https://example.com/%zz\", \"personalisation\": 5, \"zz\": 1}", "personalisation 5 is not of type object | one_click_unsubscribe_url is not a valid https url | email_address is a required property | template_id is a required property | Additional properties are not allowed (zz was unexpected)"},
+    {"{\"sanitise_content_for\": \"a\", \"email_reply_to_id\": \"0x785a09-ab16-4eb0-8407-a37497a57506\", \"one_click_unsubscribe_url\": null, \"template_id\": \"26785a09ab164eb08407a37497a57506\", \"scheduled_for\": \"2030-13-01\", \"aa\": null, \"zz\": 1, \"reference\": \"it's\"}", "scheduled_for datetime format is invalid. It must be a valid ISO8601 date time format, https://en.wikipedia.org/wiki/ISO_8601 | one_click_unsubscribe_url is not a valid https url | sanitise_content_for a is not of type array, null | email_address is a required property | Additional properties are not allowed (aa, zz were unexpected)"},
+    {"{\"template_id\": \"26785A09-AB16-4EB0-8407-A37497A57506\", \"email_reply_to_id\": \"0x785a09-ab16-4eb0-8407-a37497a57506\", \"one_click_unsubscribe_url\": \"https://exa mple.com\", \"sanitise_content_for\": [\"a\"], \"personalisation\": {\"a\": 1}}", "one_click_unsubscribe_url is not a valid https url | email_address is a required property"},
+    {"{\"email_reply_to_id\": \"urn:uuid:26785a09-ab16-4eb0-8407-a37497a57506\", \"email_address\": \"\", \"personalisation\": 5, \"reference\": \"r\"}", "email_address Not a valid email address | personalisation 5 is not of type object | template_id is a required property"},
+    {"{\"reference\": \"r\", \"scheduled_for\": \"2030-01-01T25:00\", \"personalisation\": \"not_a_dict\", \"one_click_unsubscribe_url\": \"https://example.com:80a\", \"email_address\": [1], \"sanitise_content_for\": null}", "email_address [1] is not of type string | personalisation not_a_dict is not of type object | scheduled_for datetime format is invalid. It must be a valid ISO8601 date time format, https://en.wikipedia.org/wiki/ISO_8601 | one_click_unsubscribe_url is not a valid https url | template_id is a required property"},
+    {"{\"email_address\": \"email@domain.COM\", \"personalisation\": \"not_a_dict\", \"email_reply_to_id\": \"x\", \"zz\": 1}", "email_reply_to_id is not a valid UUID | personalisation not_a_dict is not of type object | template_id is a required property | Additional properties are not allowed (zz was unexpected)"},
+    {"{\"zz\": 1, \"scheduled_for\": \"2030-01-01T12:00:00+05:\", \"template_id\": \"x\", \"personalisation\": \"not_a_dict\", \"one_click_unsubscribe_url\": \"https\"}", "template_id is not a valid UUID | personalisation not_a_dict is not of type object | one_click_unsubscribe_url is not a valid https url | email_address is a required property | Additional properties are not allowed (zz was unexpected)"},
+    {"{\"email_reply_to_id\": \"26785a09-ab16-4eb0-8407-a37497a57506\\n\", \"sanitise_content_for\": \"a\", \"scheduled_for\": \"2030-01-01T12:00:00Z\\n\", \"email_address\": {\"a\": 1}}", "email_address {a: 1} is not of type string | email_reply_to_id is not a valid UUID | sanitise_content_for a is not of type array, null | template_id is a required property"},
+    {"{\"aa\": null, \"reference\": null, \"sanitise_content_for\": [\"a\"], \"one_click_unsubscribe_url\": 7, \"template_id\": \"26785a09ab164eb08407a37497a57506\", \"zz\": 1, \"personalisation\": []}", "reference None is not of type string | personalisation [] is not of type object | one_click_unsubscribe_url is not a valid https url | email_address is a required property | Additional properties are not allowed (aa, zz were unexpected)"},
+    {"{\"email_reply_to_id\": \" 6785a09-ab16-4eb0-8407-a37497a57506\", \"one_click_unsubscribe_url\": \"httpsfoo\", \"aa\": null, \"zz\": 1, \"sanitise_content_for\": {}, \"template_id\": \"x\", \"email_address\": \"x\"}", "email_address Not a valid email address | template_id is not a valid UUID | one_click_unsubscribe_url is not a valid https url | sanitise_content_for {} is not of type array, null | Additional properties are not allowed (aa, zz were unexpected)"},
+    {"{}", "email_address is a required property | template_id is a required property"},
+    {"{\"scheduled_for\": \"2030-01-01T12:00:00+0530\", \"personalisation\": {\"a\": 1}}", "email_address is a required property | template_id is a required property"},
+    {"{\"personalisation\": null, \"email_address\": \"\", \"one_click_unsubscribe_url\": \"https:x\", \"scheduled_for\": \"2030-01-01T12:00:00+05:\", \"reference\": \"r\", \"sanitise_content_for\": [\"a\"], \"aa\": null}", "email_address Not a valid email address | personalisation None is not of type object | template_id is a required property | Additional properties are not allowed (aa was unexpected)"},
+};
+
+TEST(bodies_match_messages_recorded_from_jsonschema)
+{
+    for (size_t i = 0; i < sizeof(golden_bodies) / sizeof(golden_bodies[0]); i++) {
+        char *got = validate(golden_bodies[i].body);
+        if (!got || strcmp(got, golden_bodies[i].messages) != 0)
+            ck_fail(__FILE__, __LINE__, "body %zu %s: got \"%s\", want \"%s\"", i,
+                    golden_bodies[i].body, got ? got : "(null)", golden_bodies[i].messages);
+        free(got);
+    }
 }

@@ -306,3 +306,98 @@ TEST(python_helpers_match_python)
     CHECK_STR_EQ(s, "None");
     free(s);
 }
+
+/* Subjects rendered by notifications-utils' pipeline (Field passthrough,
+ * do_nice_typography with smartypants 2.0.2, normalise_whitespace) under
+ * Python 3.11, recorded as expected values. */
+static const struct { const char *text, *pers, *subject; } golden_subjects[] = {
+    {"'!\\B start", "{}", "\xe2""\x80""\x99""!\\B start"},
+    {"\"'Quoted' words\"", "{}", "\xe2""\x80""\x9c""\xe2""\x80""\x98""Quoted\xe2""\x80""\x99"" words\xe2""\x80""\x9d"},
+    {"'\"Quoted\" words'", "{}", "\xe2""\x80""\x98""\xe2""\x80""\x9c""Quoted\xe2""\x80""\x9d"" words\xe2""\x80""\x99"},
+    {"the x'80s", "{}", "the x\xe2""\x80""\x99""80s"},
+    {"a&nbsp;'x'", "{}", "a&nbsp;\xe2""\x80""\x98""x\xe2""\x80""\x99"},
+    {"a&mdash;'x", "{}", "a&mdash;\xe2""\x80""\x98""x"},
+    {"a&ndash;\"x\"", "{}", "a&ndash;\xe2""\x80""\x9c""x\xe2""\x80""\x9d"},
+    {"a&&#x2013;'x", "{}", "a&&#x2013;\xe2""\x80""\x98""x"},
+    {"\\\\ \\\" \\' \\. \\- \\`", "{}", "&#92; &#34; &#39; &#46; &#45; &#96;"},
+    {"<!-- c --> 'x'", "{}", "<!-- c --> \xe2""\x80""\x98""x\xe2""\x80""\x99"},
+    {"<!-- a -- b --> 'x'", "{}", "<!-- a \xe2""\x80""\x93"" b --> \xe2""\x80""\x98""x\xe2""\x80""\x99"},
+    {"<pre>'x'</pre> 'y'", "{}", "<pre>'x'</pre> \xe2""\x80""\x98""y\xe2""\x80""\x99"},
+    {"<abbr>'x'</abbr>", "{}", "<abbr>'x'</abbr>"},
+    {"<b>'</b>", "{}", "<b>\xe2""\x80""\x98""</b>"},
+    {"caf\xc3""\xa9""'s", "{}", "caf\xc3""\xa9""\xe2""\x80""\x99""s"},
+    {"\xd9""\xa3""'\xd9""\xa3""\xd9""\xa3""s", "{}", "\xd9""\xa3""\xe2""\x80""\x99""\xd9""\xa3""\xd9""\xa3""s"},
+    {"\"x\" \"y\"", "{}", "\xe2""\x80""\x9c""x\xe2""\x80""\x9d"" \xe2""\x80""\x9c""y\xe2""\x80""\x9d"},
+    {"\"?\"", "{}", "\xe2""\x80""\x9d""?\xe2""\x80""\x9d"},
+    {"\"'a", "{}", "\xe2""\x80""\x9c""\xe2""\x80""\x98""a"},
+    {"x-\"", "{}", "x-\xe2""\x80""\x9c"},
+    {"it's 'fine'", "{}", "it\xe2""\x80""\x99""s \xe2""\x80""\x98""fine\xe2""\x80""\x99"},
+    {"O'Neil's \"dog\"", "{}", "O\xe2""\x80""\x99""Neil\xe2""\x80""\x99""s \xe2""\x80""\x9c""dog\xe2""\x80""\x9d"},
+    {"a - b -- c --- d ---- e", "{}", "a \xe2""\x80""\x93"" b \xe2""\x80""\x93"" c \xe2""\x80""\x93"" d ---- e"},
+    {"a , b . c", "{}", "a, b. c"},
+    {"mail me@x.com's 'now'", "{}", "mail me@x.com's \xe2""\x80""\x98""now\xe2""\x80""\x99"},
+    {"'me@x.com'", "{}", "'me@x.com'"},
+    {"</pre>[\t", "{\"n\": \"O'Neil\", \"c\": [\"a\", \"b'\"]}", "</pre>["},
+    {"s&mdash;\"hi\"\"hi\"</a>as \xe2""\x80""\x94""_'\xc7""\x85""\\\\ .", "{\"n\": null, \"c\": \"O'Neil\"}", "s&mdash;\xe2""\x80""\x9c""hi\xe2""\x80""\x9d""\xe2""\x80""\x9c""hi\xe2""\x80""\x9d""</a>as \xe2""\x80""\x94""_\xe2""\x80""\x99""\xc7""\x85""&#92;."},
+    {"\xe2""\x85""\xb7""</a>((c??q'))&nbsp;'a", "{\"n\": \"x - y\", \"c\": [\"a\", \"b'\"]}", "\xe2""\x85""\xb7""</a>&nbsp;\xe2""\x80""\x98""a"},
+    {"\xe2""\x80""\x94""<b>!'\xc3""\xa9""((n))\t<!-- a -- b -->", "{\"n\": \"\\\"q\\\"\", \"c\": \"\\\"q\\\"\"}", "\xe2""\x80""\x94""<b>!\xe2""\x80""\x99""\xc3""\xa9""\xe2""\x80""\x9d""q\xe2""\x80""\x9d"" <!-- a \xe2""\x80""\x93"" b -->"},
+    {",@", "{\"n\": \"  \", \"c\": \"O'Neil\"}", ",@"},
+    {"<a>\xd9""\xa3""?", "{\"n\": null, \"c\": \"  \"}", "<a>\xd9""\xa3""?"},
+    {"\xc7""\x85""\xc3""\xa9""<b><", "{\"n\": true, \"c\": \"Jo\"}", "\xc7""\x85""\xc3""\xa9""<b><"},
+    {" ,\xc7""\x85""' .\ns&&#x2013;\"\xe2""\x85""\xb7""a\xc3""\xa9""((n))>", "{\"n\": \"O'Neil\", \"c\": null}", ",\xc7""\x85""\xe2""\x80""\x99"". s&&#x2013;\xe2""\x80""\x9c""\xe2""\x85""\xb7""a\xc3""\xa9""O\xe2""\x80""\x99""Neil>"},
+    {"((n)),((c??q'))<!-- a -- b -->&nbsp;@'B(&nbsp;\"-x@y.com", "{\"n\": null, \"c\": [\"a\", \"b'\"]}", "((n)),<!-- a \xe2""\x80""\x93"" b -->&nbsp;@'B(&nbsp;\xe2""\x80""\x9d""-x@y.com"},
+    {"{((n))<  it's", "{\"n\": \"it's\", \"c\": \"a@b.com\"}", "{it\xe2""\x80""\x99""s< it\xe2""\x80""\x99""s"},
+    {"", "{\"n\": \"  \", \"c\": \"Jo\"}", ""},
+    {"</pre>\nx@y.com((c??q'))\t<a>", "{\"n\": \"it's\", \"c\": \"x - y\"}", "</pre> x@y.com <a>"},
+    {"x@y.comdon't?<!-- c -->  <!-- c -->\xc7""\x85""((n)){'", "{\"n\": null, \"c\": \"\\\"q\\\"\"}", "x@y.comdon't?<!-- c --> <!-- c -->\xc7""\x85""((n)){\xe2""\x80""\x98"},
+    {"1</pre>\\'<b>\"", "{\"n\": [\"a\", \"b'\"], \"c\": \"a@b.com\"}", "1</pre>&#39;<b>\xe2""\x80""\x9d"},
+    {".\xe2""\x85""\xb7""\\'\\'80s\\'<a> ,", "{\"n\": \"\\\"q\\\"\", \"c\": \"x - y\"}", ".\xe2""\x85""\xb7""&#39;&#39;80s&#39;<a>,"},
+    {"<!-- c -->,rock 'n' roll<pre>s </a>\xc7""\x85""\\' - <!-- a -- b -->\\' ", "{\"n\": \"it's\", \"c\": true}", "<!-- c -->,rock \xe2""\x80""\x98""n\xe2""\x80""\x99"" roll<pre>s </a>\xc7""\x85""\\' \xe2""\x80""\x93"" <!-- a \xe2""\x80""\x93"" b -->\\'"},
+    {"&#8211;\xe2""\x85""\xb7""&&#x2013;\xc3""\xa9""\t\"", "{\"n\": null, \"c\": \"it's\"}", "\xe2""\x80""\x93""\xe2""\x85""\xb7""&&#x2013;\xc3""\xa9"" \xe2""\x80""\x9c"},
+    {",", "{\"n\": true, \"c\": \"\\\"q\\\"\"}", ","},
+    {"<!-- c -->\xd9""\xa3""<pre>\"\xc7""\x85""s", "{\"n\": \"  \", \"c\": \"  \"}", "<!-- c -->\xd9""\xa3""<pre>\"\xc7""\x85""s"},
+    {"x@y.com\n<pre><!-- a -- b -->", "{\"n\": \"it's\", \"c\": \"x - y\"}", "x@y.com <pre><!-- a \xe2""\x80""\x93"" b -->"},
+    {"rock 'n' roll&mdash;Bs ,x@y.com   - <!-- a -- b -->\"&mdash;<a>", "{\"n\": \"\\\"q\\\"\", \"c\": [\"a\", \"b'\"]}", "rock \xe2""\x80""\x98""n\xe2""\x80""\x99"" roll&mdash;Bs,x@y.com \xe2""\x80""\x93"" <!-- a \xe2""\x80""\x93"" b -->\xe2""\x80""\x9c""&mdash;<a>"},
+    {"--\\'((n))\\'((n))<!-- a -- b -->&nbsp;it's?", "{\"n\": \"a@b.com\", \"c\": \"x - y\"}", "--&#39;a@b.com&#39;a@b.com<!-- a \xe2""\x80""\x93"" b -->&nbsp;it\xe2""\x80""\x99""s?"},
+    {"((c??q'))", "{\"n\": \"x - y\", \"c\": \"Jo\"}", ""},
+    {"rock 'n' rolla", "{\"n\": [\"a\", \"b'\"], \"c\": \"a@b.com\"}", "rock \xe2""\x80""\x98""n\xe2""\x80""\x99"" rolla"},
+    {"<')\\'@", "{\"n\": true, \"c\": \"x - y\"}", "<\xe2""\x80""\x99"")&#39;@"},
+    {"</pre>' ,it's<\t\xc7""\x85""s <pre>\xd9""\xa3", "{\"n\": \"it's\", \"c\": \"\\\"q\\\"\"}", "</pre>\xe2""\x80""\x98"",it\xe2""\x80""\x99""s< \xc7""\x85""s <pre>\xd9""\xa3"},
+    {"\xe2""\x85""\xb7", "{\"n\": \"O'Neil\", \"c\": \"  \"}", "\xe2""\x85""\xb7"},
+    {"<\\'' ,<\"hi\"", "{\"n\": \"Jo\", \"c\": \"it's\"}", "<&#39;\xe2""\x80""\x99"",<\xe2""\x80""\x9d""hi\xe2""\x80""\x9d"},
+    {"", "{\"n\": \"  \", \"c\": \"it's\"}", ""},
+    {"", "{\"n\": true, \"c\": \"a@b.com\"}", ""},
+    {"don't", "{\"n\": null, \"c\": \"a@b.com\"}", "don\xe2""\x80""\x99""t"},
+    {"", "{\"n\": \"a@b.com\", \"c\": \"  \"}", ""},
+    {"", "{\"n\": true, \"c\": \"  \"}", ""},
+    {" -  ,\xc2""\xa0""'<pre>_&#8211;\"hi\"<<a></a>80s", "{\"n\": \"  \", \"c\": \"O'Neil\"}", "-, \xe2""\x80""\x99""<pre>_&#8211;\"hi\"<<a></a>80s"},
+    {" - --", "{\"n\": \"  \", \"c\": \"  \"}", "\xe2""\x80""\x93"" --"},
+    {"((n)),s", "{\"n\": \"\\\"q\\\"\", \"c\": \"Jo\"}", "\xe2""\x80""\x9c""q\xe2""\x80""\x9d"",s"},
+    {"((c??q'))<pre>&nbsp;()a(\\\\@1don't\\((n))  ", "{\"n\": \"x - y\", \"c\": null}", "((c??q'))<pre>&nbsp;()a(\\\\@1don't\\x \xe2""\x80""\x93"" y"},
+    {"\xc2""\xa0""(){\"[\xe2""\x80""\x94""\\\\ it's<pre>\"&#8211;", "{\"n\": \"\\\"q\\\"\", \"c\": \"Jo\"}", "(){\xe2""\x80""\x9c""[\xe2""\x80""\x94""&#92; it\xe2""\x80""\x99""s<pre>\"&#8211;"},
+    {"[-)\xd9""\xa3""\"hi\", \\'\t_\xe2""\x80""\x8b", "{\"n\": \"x - y\", \"c\": \"Jo\"}", "[-)\xd9""\xa3""\xe2""\x80""\x9d""hi\xe2""\x80""\x9d"", &#39; _"},
+    {"<a>s'hi'1\nx@y.com--", "{\"n\": \"  \", \"c\": \"x - y\"}", "<a>s'hi'1 x@y.com--"},
+    {"_&mdash;\">--&nbsp; \"!x@y.com", "{\"n\": [\"a\", \"b'\"], \"c\": null}", "_&mdash;\xe2""\x80""\x9d"">--&nbsp; \xe2""\x80""\x9c""!x@y.com"},
+    {"[<,<b>&#8211;<!-- a -- b -->\xe2""\x85""\xb7""\xd9""\xa3""x@y.com\\&&#x2013;\xc3""\xa9", "{\"n\": \"it's\", \"c\": \"x - y\"}", "[<,<b>\xe2""\x80""\x93""<!-- a \xe2""\x80""\x93"" b -->\xe2""\x85""\xb7""\xd9""\xa3""x@y.com\\&&#x2013;\xc3""\xa9"},
+    {"\xc2""\xa0""<pre>", "{\"n\": \"\\\"q\\\"\", \"c\": \"Jo\"}", "<pre>"},
+    {"_\xe2""\x85""\xb7""'don'tx@y.com\"hi\"-- - -s <a>>", "{\"n\": true, \"c\": \"a@b.com\"}", "_\xe2""\x85""\xb7""'don'tx@y.com\xe2""\x80""\x9d""hi\xe2""\x80""\x9d""-- \xe2""\x80""\x93"" -s <a>>"},
+    {" - B .[s  ,(B .", "{\"n\": \"Jo\", \"c\": \"O'Neil\"}", "\xe2""\x80""\x93"" B.[s,(B."},
+    {"((c??q'))<!-- c -->'&nbsp;  ._-", "{\"n\": \"x - y\", \"c\": \"x - y\"}", "<!-- c -->\xe2""\x80""\x98""&nbsp;._-"},
+    {"", "{\"n\": true, \"c\": \"  \"}", ""},
+    {"s &#8211;s   <pre>\xe2""\x85""\xb7""a", "{\"n\": true, \"c\": \"a@b.com\"}", "s \xe2""\x80""\x93""s <pre>\xe2""\x85""\xb7""a"},
+    {"<pre>&mdash;\xe2""\x80""\x94""s - ", "{\"n\": \"O'Neil\", \"c\": null}", "<pre>&mdash;\xe2""\x80""\x94""s \xe2""\x80""\x93"},
+    {"", "{\"n\": true, \"c\": \"x - y\"}", ""},
+};
+
+TEST(subjects_match_values_recorded_from_notifications_utils)
+{
+    for (size_t i = 0; i < sizeof(golden_subjects) / sizeof(golden_subjects[0]); i++) {
+        json_t *pers = json_loads(golden_subjects[i].pers, 0, NULL);
+        char *got = emu_template_render_subject(golden_subjects[i].text, pers, NULL);
+        if (!got || strcmp(got, golden_subjects[i].subject) != 0)
+            ck_fail(__FILE__, __LINE__, "subject %zu \"%s\": got \"%s\", want \"%s\"", i,
+                    golden_subjects[i].text, got ? got : "(null)", golden_subjects[i].subject);
+        free(got);
+        json_decref(pers);
+    }
+}
