@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import random
 import socket
+from typing import Any
 
 import pytest
 import requests
@@ -134,4 +135,37 @@ def test_odd_authorization_headers(notify_emulator: NotifyEmulator) -> None:
             timeout=5,
         )
         assert resp.status_code in (400, 401, 403, 431), value[:20]
+    assert notify_emulator.returncode is None
+
+
+def test_random_requests_always_get_a_json_answer(notify_emulator: NotifyEmulator) -> None:
+    rng = random.Random(99)
+    nid = send(notify_emulator).json()["id"]
+    tid = "f2a6c3b1-0001-4c1d-9e2f-3a4b5c6d7e01"
+    paths = [
+        "/v2/notifications", "/v2/notifications/email", f"/v2/notifications/{nid}",
+        "/v2/notifications/sms", "/v2/templates", f"/v2/template/{tid}",
+        f"/v2/template/{tid}/version/1", f"/v2/template/{tid}/preview", "/v2/x",
+        "/_emulator/faults", f"/_emulator/notifications/{nid}/status",
+    ]  # fmt: skip
+    queries = ["", "?status=created", "?status=%ff", "?older_than=" + nid, "?a&b=&&=c", "?type=sms",
+               "?reference=" + "r" * 2000, "?template_type=email&template_type=x"]  # fmt: skip
+    values: list[Any] = [None, True, 0, -1.5, "", "x" * 300, [], {}, ["a", {"b": None}], "\u2019"]
+    keys = [
+        "email_address", "template_id", "personalisation", "reference", "email_reply_to_id",
+        "one_click_unsubscribe_url", "scheduled_for", "sanitise_content_for", "status", "seed",
+    ]  # fmt: skip
+    for _ in range(300):
+        method = rng.choice(["GET", "POST", "PUT", "DELETE", "PATCH"])
+        path = rng.choice(paths) + rng.choice(queries)
+        body = {rng.choice(keys): rng.choice(values) for _ in range(rng.randrange(0, 5))}
+        if rng.random() < 0.5:
+            body.setdefault("email_address", rng.choice(["a@example.com", "bad", "x@y"]))
+            body.setdefault("template_id", tid)
+        if path.startswith("/_emulator/faults") and method == "PUT":
+            body = {}  # keep faults off
+        resp = call(notify_emulator, method, path, json_body=body)
+        assert resp.status_code in (200, 201, 400, 404, 405), (method, path, body)
+        parsed = resp.json()
+        assert isinstance(parsed, dict)
     assert notify_emulator.returncode is None
