@@ -11,6 +11,7 @@ connections and timeouts.
 from __future__ import annotations
 
 import socket
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -65,6 +66,19 @@ def without_id(sent: dict[str, Any]) -> dict[str, Any]:
     result["uri"] = sent["uri"].replace(sent["id"], "<id>")
     result["id"] = "<id>"
     return result
+
+
+def wait_until_refused(emulator: NotifyEmulator) -> None:
+    """Waits until the emulator's port refuses connections (the fault applies just after PUT)."""
+    port = int(emulator.base_url.rsplit(":", 1)[1])
+    deadline = time.monotonic() + 2
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+        except ConnectionRefusedError:
+            return
+        assert time.monotonic() < deadline, "the port never refused connections"
+        time.sleep(0.005)
 
 
 @pytest.fixture(scope="module")
@@ -426,6 +440,7 @@ def test_refused_connection_is_an_equal_http503_error(
     emulator = notify_emulator_factory()
     official, ours = clients(emulator, timeout=2)
     emulator.faults(refuse_connections_ms=4000)
+    wait_until_refused(emulator)
     for call in EVERY_METHOD:
         result = same_error(official, ours, call, "HTTP503Error", 503)
         assert result[3:] == ("Request failed", "503 - Request failed")

@@ -8,6 +8,7 @@ the real service provokes it (notify-api.md §2-§4, §9).
 from __future__ import annotations
 
 import socket
+import time
 import uuid
 from typing import Any
 
@@ -52,6 +53,19 @@ def raised(call: Any) -> HTTPError:
     with pytest.raises(HTTPError) as info:
         call()
     return info.value
+
+
+def wait_until_refused(emulator: NotifyEmulator) -> None:
+    """Waits until the emulator's port refuses connections (the fault applies just after PUT)."""
+    port = int(emulator.base_url.rsplit(":", 1)[1])
+    deadline = time.monotonic() + 2
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+        except ConnectionRefusedError:
+            return
+        assert time.monotonic() < deadline, "the port never refused connections"
+        time.sleep(0.005)
 
 
 # ---- sending ---------------------------------------------------------------------
@@ -361,6 +375,7 @@ def test_refused_connection_is_http503_request_failed(
     emulator = notify_emulator_factory()
     client = official(emulator, timeout=2)
     emulator.faults(refuse_connections_ms=3000)
+    wait_until_refused(emulator)
     err = raised(lambda: client.send_email_notification("a@example.com", TEMPLATE_PLAIN))
     assert type(err) is HTTP503Error
     assert (err.status_code, err.message, str(err)) == (
