@@ -164,3 +164,28 @@ def test_an_interrupted_batch_is_recorded_as_unknown_and_the_run_ends(
         stored = reload(message)
         assert stored.status not in statuses.TO_SEND
         assert counts[stored.sent_reference] == 1
+
+
+def test_a_run_that_loses_its_lease_stops_before_the_next_chunk(
+    emulator: Any, settings: SettingsWrapper
+) -> None:
+    from django_govuk_notify_outbox.signals import status_changed
+
+    outbox_settings(settings, BATCH_SIZE=2, MAX_IN_FLIGHT=2)
+    messages = [send_email_notification(f"l{n}@example.gov.uk", TEMPLATE_PLAIN) for n in range(6)]
+
+    def steal_lease(**kwargs: Any) -> None:
+        # Another host takes the lease while this run records its first chunk.
+        SyncLease.objects.update(holder="other-host:1:thief")
+
+    status_changed.connect(steal_lease)
+    try:
+        summary = outbox.sync()
+    finally:
+        status_changed.disconnect(steal_lease)
+    assert summary.accepted == 2
+    untouched = EmailMessage.objects.filter(status=statuses.SENDING_TO_NOTIFY, attempts=0)
+    assert untouched.count() == 4
+    assert SyncLease.objects.get().holder == "other-host:1:thief"  # not released by the loser
+    assert emulator.stats()["stored"] == 2
+    assert len(messages) == 6
