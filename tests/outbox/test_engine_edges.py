@@ -189,3 +189,24 @@ def test_a_run_that_loses_its_lease_stops_before_the_next_chunk(
     assert SyncLease.objects.get().holder == "other-host:1:thief"  # not released by the loser
     assert emulator.stats()["stored"] == 2
     assert len(messages) == 6
+
+
+def test_a_failed_look_up_is_retried_later_and_nothing_is_resent_meanwhile(
+    emulator: Any, settings: SettingsWrapper
+) -> None:
+    emulator.faults(drop_after_store_rate=1.0, seed=11)
+    message = send_email_notification("lf@example.gov.uk", TEMPLATE_PLAIN)
+    outbox.sync()  # stored at Notify, but the answer was lost
+    emulator.faults(drop_after_store_rate=0.0, error_5xx_rate=1.0)
+    for _ in range(3):
+        outbox.sync()  # every look-up fails with a 5xx
+    stored = reload(message)
+    assert stored.outcome_unknown
+    assert stored.attempts == 1  # never resent while Notify could not be asked
+    assert stored.last_error.startswith("Look-up failed")
+    emulator.faults(error_5xx_rate=0.0)
+    outbox.sync()
+    stored = reload(message)
+    assert stored.status not in statuses.TO_SEND
+    assert stored.attempts == 1
+    assert emulator.stats()["references"] == {stored.sent_reference: 1}
