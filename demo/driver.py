@@ -174,15 +174,20 @@ def watch(children: Children, total: int, timeout: float) -> tuple[Counter[str],
 
 
 def failure_reasons() -> Counter[str]:
-    """Why emails failed: status and the last recorded error, with counts."""
+    """Why emails failed: the status and the last recorded error (or, when
+    every email in the group went to one address, that address), counted."""
     from django_govuk_notify_outbox.models import EmailMessage
 
-    reasons: Counter[str] = Counter()
+    groups: dict[tuple[str, str], list[str]] = {}
     failed = EmailMessage.objects.filter(
         status__in=sorted(FINAL - {"notify-delivered"})
-    ).values_list("status", "last_error")
-    for status, error in failed:
-        reasons[f"{status}: {error}" if error else status] += 1
+    ).values_list("status", "last_error", "email_address")
+    for status, error, address in failed:
+        groups.setdefault((status, error), []).append(address)
+    reasons: Counter[str] = Counter()
+    for (status, error), addresses in groups.items():
+        detail = error or (addresses[0] if len(set(addresses)) == 1 else "")
+        reasons[f"{status}: {detail}" if detail else status] = len(addresses)
     return reasons
 
 
