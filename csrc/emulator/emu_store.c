@@ -322,6 +322,7 @@ size_t emu_store_clear(emu_store *s)
     size_t n = s->count;
     free_all_locked(s);
     free_refs_locked(s);
+    s->total_stored = 0; /* nothing is left to compare sequence numbers with */
     emu_store_unlock(s);
     return n;
 }

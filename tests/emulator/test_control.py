@@ -29,6 +29,7 @@ def test_clear_removes_notifications_counters_and_stats(notify_emulator: NotifyE
     assert notify_emulator.notifications() == []
     stats = notify_emulator.stats()
     assert stats["stored"] == 0
+    assert stats["stored_total"] == 0
     assert stats["references"] == {}
     assert "POST /v2/notifications/email" not in stats["requests"]
     assert call(notify_emulator, "GET", f"/v2/notifications/{nid}").status_code == 404
