@@ -715,23 +715,35 @@ static enum MHD_Result collect_param(void *cls, enum MHD_ValueKind kind, const c
     return MHD_YES;
 }
 
-/* Appends "key=value" query pairs of p to b, with '?' or '&' separators.
- * When older_than is given it replaces the older_than value in place (as
- * Python's dict(data, older_than=...) does), or is appended. */
+/* Appends the query of p to b the way Flask rebuilds it from
+ * request.args.to_dict(flat=False): keys in order of first appearance, each
+ * key's values together. When older_than is given it replaces the
+ * older_than value where it stands (Python's dict(data, older_than=...)),
+ * or is appended. */
 static void add_query(emu_buf *b, const params *p, const char *older_than)
 {
     int first = 1, replaced = 0;
     for (size_t i = 0; i < p->n; i++) {
-        const char *value = p->items[i].value;
-        if (older_than && !strcmp(p->items[i].key, "older_than")) {
-            value = older_than;
-            replaced = 1;
+        size_t k;
+        for (k = 0; k < i; k++)
+            if (!strcmp(p->items[k].key, p->items[i].key))
+                break;
+        if (k < i)
+            continue; /* this key was written with its first occurrence */
+        for (size_t j = i; j < p->n; j++) {
+            if (strcmp(p->items[j].key, p->items[i].key))
+                continue;
+            const char *value = p->items[j].value;
+            if (older_than && !strcmp(p->items[j].key, "older_than")) {
+                value = older_than;
+                replaced = 1;
+            }
+            emu_buf_adds(b, first ? "?" : "&");
+            first = 0;
+            emu_buf_add_urlenc(b, p->items[j].key);
+            emu_buf_adds(b, "=");
+            emu_buf_add_urlenc(b, value);
         }
-        emu_buf_adds(b, first ? "?" : "&");
-        first = 0;
-        emu_buf_add_urlenc(b, p->items[i].key);
-        emu_buf_adds(b, "=");
-        emu_buf_add_urlenc(b, value);
     }
     if (older_than && !replaced) {
         emu_buf_adds(b, first ? "?older_than=" : "&older_than=");

@@ -226,3 +226,15 @@ def test_reference_filter_pages_with_older_than(notify_emulator: NotifyEmulator)
     assert other.json()["notifications"] == []
     none = call(notify_emulator, "GET", "/v2/notifications?reference=missing")
     assert none.json()["notifications"] == []
+
+
+def test_links_group_repeated_parameters_where_they_first_appear(
+    notify_emulator: NotifyEmulator,
+) -> None:
+    send(notify_emulator, reference="y")
+    ref_x = send(notify_emulator, reference="x").json()["id"]
+    query = "?status=created&template_type=email&status=sending&reference=x&status=delivered"
+    links = call(notify_emulator, "GET", "/v2/notifications" + query).json()["links"]
+    grouped = "status=created&status=sending&status=delivered&template_type=email&reference=x"
+    assert links["current"] == f"{notify_emulator.base_url}/v2/notifications?{grouped}"
+    assert links["next"] == f"{links['current']}&older_than={ref_x}"
