@@ -5,6 +5,10 @@ Tokens are crafted with PyJWT; every request goes over real HTTP.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import json
 import time
 import uuid
 from typing import Any
@@ -273,3 +277,101 @@ def test_every_v2_route_is_authenticated(notify_emulator: NotifyEmulator) -> Non
         resp = requests.request(method, notify_emulator.base_url + path, timeout=5)
         assert resp.status_code == 401, (method, path)
         assert resp.json() == auth_error(401, "Unauthorized: authentication token must be provided")
+
+
+def raw_token(payload: dict[str, Any], secret: str) -> str:
+    """An HS256 JWT of payload exactly as given (PyJWT refuses some claim types)."""
+
+    def b64(data: bytes) -> str:
+        return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+    signing_input = b64(b'{"typ":"JWT","alg":"HS256"}') + "." + b64(json.dumps(payload).encode())
+    signature = hmac.new(secret.encode(), signing_input.encode(), hashlib.sha256).digest()
+    return signing_input + "." + b64(signature)
+
+
+@pytest.mark.parametrize("iat", ["abc", "", "12:00"])
+def test_iat_that_is_not_a_number_is_403_clock_error(
+    notify_emulator: NotifyEmulator, iat: str
+) -> None:
+    # PyJWT raises InvalidIssuedAtError, which the server turns into the clock error (§1.3).
+    service_id, secret = split_key(notify_emulator.api_key)
+    resp = get(notify_emulator, "Bearer " + raw_token({"iss": service_id, "iat": iat}, secret))
+    assert resp.status_code == 403
+    assert resp.json() == auth_error(403, CLOCK)
+
+
+def test_iat_float_within_the_window_is_accepted(notify_emulator: NotifyEmulator) -> None:
+    service_id, secret = split_key(notify_emulator.api_key)
+    token = raw_token({"iss": service_id, "iat": time.time()}, secret)
+    assert get(notify_emulator, "Bearer " + token).status_code == 200
+
+
+def test_empty_iss_is_not_the_right_data_type(notify_emulator: NotifyEmulator) -> None:
+    _, secret = split_key(notify_emulator.api_key)
+    resp = get(notify_emulator, "Bearer " + raw_token({"iss": "", "iat": now()}, secret))
+    assert resp.json() == auth_error(403, "Invalid token: service id is not the right data type")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="emulator: an iss that is present but not a string (null, number, list) answers "
+    "'iss field not provided'; Notify's uuid.UUID(iss) fails: 'service id is not the right "
+    "data type'",
+)
+@pytest.mark.parametrize("iss", [None, 1234, ["x"]], ids=["null", "number", "list"])
+def test_iss_present_but_not_a_string_is_not_the_right_data_type(
+    notify_emulator: NotifyEmulator, iss: Any
+) -> None:
+    _, secret = split_key(notify_emulator.api_key)
+    resp = get(notify_emulator, "Bearer " + raw_token({"iss": iss, "iat": now()}, secret))
+    assert resp.status_code == 403
+    assert resp.json() == auth_error(403, "Invalid token: service id is not the right data type")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="emulator: iss is matched as a string; Notify parses it with uuid.UUID() and looks "
+    "the service up by that UUID, so every form uuid.UUID accepts finds the service",
+)
+@pytest.mark.parametrize(
+    "form",
+    [lambda s: s.replace("-", ""), lambda s: "{" + s + "}", lambda s: "urn:uuid:" + s],
+    ids=["hex", "braces", "urn"],
+)
+def test_iss_in_any_form_python_uuid_parses_finds_the_service(
+    notify_emulator: NotifyEmulator, form: Any
+) -> None:
+    service_id, secret = split_key(notify_emulator.api_key)
+    token = raw_token({"iss": form(service_id), "iat": now()}, secret)
+    assert get(notify_emulator, "Bearer " + token).status_code == 200
+
+
+def test_upper_case_iss_finds_the_service(notify_emulator: NotifyEmulator) -> None:
+    service_id, secret = split_key(notify_emulator.api_key)
+    token = raw_token({"iss": service_id.upper(), "iat": now()}, secret)
+    assert get(notify_emulator, "Bearer " + token).status_code == 200
+
+
+def test_header_typ_is_not_checked_but_alg_is_case_sensitive(
+    notify_emulator: NotifyEmulator,
+) -> None:
+    service_id, secret = split_key(notify_emulator.api_key)
+    payload = {"iss": service_id, "iat": now()}
+    ok = jwt.encode(payload, secret, algorithm="HS256", headers={"typ": "XYZ"})
+    assert get(notify_emulator, "Bearer " + ok).status_code == 200
+    header = base64.urlsafe_b64encode(b'{"alg":"hs256","typ":"JWT"}').rstrip(b"=").decode()
+    rest = ok.split(".", 1)[1]
+    resp = get(notify_emulator, f"Bearer {header}.{rest}")
+    assert resp.json() == auth_error(403, "Invalid token: algorithm used is not HS256")
+
+
+def test_token_after_two_spaces_is_403_general(notify_emulator: NotifyEmulator) -> None:
+    service_id, secret = split_key(notify_emulator.api_key)
+    resp = get(notify_emulator, "Bearer  " + signed(secret, iss=service_id, iat=now()))
+    assert resp.json() == auth_error(403, GENERAL)
+
+
+def test_bearer_without_a_token_is_401_scheme(notify_emulator: NotifyEmulator) -> None:
+    resp = get(notify_emulator, "Bearer")
+    assert resp.json() == auth_error(401, "Unauthorized: authentication bearer scheme must be used")
