@@ -476,6 +476,8 @@ static uint32_t emu__lower_cp(uint32_t cp)
     return cp;
 }
 
+static char *emu__escape_html(const char *s);
+
 /* ---- a growable byte buffer ------------------------------------------ */
 
 typedef struct emu__buf {
@@ -1010,8 +1012,10 @@ static void emu__values_free(emu__values *v)
     free(v->vals);
 }
 
-/* Returns 0, or -1 on OOM (then *v holds nothing to free). */
-static int emu__values_init(emu__values *v, json_t *pers)
+/* Normalises the keys (after escape_html when escape is set, as
+ * Field.values does). Returns 0, or -1 on OOM (then *v holds nothing to
+ * free). */
+static int emu__values_init(emu__values *v, json_t *pers, int escape)
 {
     memset(v, 0, sizeof(*v));
     if (!json_is_object(pers) || json_object_size(pers) == 0)
@@ -1026,7 +1030,9 @@ static int emu__values_init(emu__values *v, json_t *pers)
     const char *key;
     json_t *val;
     json_object_foreach(pers, key, val) {
-        v->keys[v->n] = emu_insensitive_key(key);
+        char *esc = escape ? emu__escape_html(key) : NULL;
+        v->keys[v->n] = (!escape || esc) ? emu_insensitive_key(esc ? esc : key) : NULL;
+        free(esc);
         if (!v->keys[v->n]) {
             emu__values_free(v);
             memset(v, 0, sizeof(*v));
@@ -1054,31 +1060,294 @@ static json_t *emu__values_get(const emu__values *v, const char *name, int *oom)
     return found;
 }
 
-/* Field.get_replacement for a non-null value: a list becomes a Markdown
- * list of its non-empty items, anything else Python str(). Caller frees. */
-static char *emu__replacement(const json_t *val)
+/* Field.get_replacement for a non-null value: a list becomes its
+ * non-empty items as a Markdown list ("\n\n* a\n* b") when markdown_lists,
+ * else "a, b and c"; anything else Python str(). Caller frees. */
+static char *emu__replacement(const json_t *val, int markdown_lists)
 {
     if (!json_is_array(val))
         return emu_py_str(val);
+    size_t n = json_array_size(val), kept = 0;
+    char **items = n ? calloc(n, sizeof(*items)) : NULL;
     emu__buf b = {0};
-    for (size_t i = 0; i < json_array_size(val); i++) {
+    if (n && !items)
+        return NULL;
+    for (size_t i = 0; i < n && !b.oom; i++) {
         json_t *item = json_array_get(val, i);
         if (json_is_null(item))
             continue;
-        char *s = emu_py_str(item);
-        char *t = s ? emu_strip_obscure_whitespace(s) : NULL;
-        free(s);
-        if (!t) {
+        char *str = emu_py_str(item);
+        char *t = str ? emu_strip_obscure_whitespace(str) : NULL;
+        free(str);
+        if (!t)
             b.oom = 1;
-            break;
+        else if (*t)
+            items[kept++] = t;
+        else
+            free(t);
+    }
+    for (size_t i = 0; i < kept; i++) {
+        if (markdown_lists) {
+            emu__buf_puts(&b, i ? "\n* " : "\n\n* ");
+        } else if (i) {
+            emu__buf_puts(&b, i + 1 == kept ? " and " : ", ");
         }
-        if (*t) {
-            emu__buf_puts(&b, b.n ? "\n* " : "\n\n* ");
-            emu__buf_puts(&b, t);
+        emu__buf_puts(&b, items[i]);
+    }
+    for (size_t i = 0; i < kept; i++)
+        free(items[i]);
+    free(items);
+    return emu__buf_finish(&b);
+}
+
+/* ---- HTML escaping (formatters.escape_html) ------------------------------ */
+
+/* html.entities.html5: the legacy names (with and without ';') and common others. */
+static const struct { const char *name, *value; } emu__entities[] = {
+    {"AElig", "\xc3\x86"}, {"AElig;", "\xc3\x86"}, {"AMP", "&"},
+    {"AMP;", "&"}, {"Aacute", "\xc3\x81"}, {"Aacute;", "\xc3\x81"},
+    {"Acirc", "\xc3\x82"}, {"Acirc;", "\xc3\x82"}, {"Agrave", "\xc3\x80"},
+    {"Agrave;", "\xc3\x80"}, {"Aring", "\xc3\x85"}, {"Aring;", "\xc3\x85"},
+    {"Atilde", "\xc3\x83"}, {"Atilde;", "\xc3\x83"}, {"Auml", "\xc3\x84"},
+    {"Auml;", "\xc3\x84"}, {"COPY", "\xc2\xa9"}, {"COPY;", "\xc2\xa9"},
+    {"Ccedil", "\xc3\x87"}, {"Ccedil;", "\xc3\x87"}, {"Dagger;", "\xe2\x80\xa1"},
+    {"ETH", "\xc3\x90"}, {"ETH;", "\xc3\x90"}, {"Eacute", "\xc3\x89"},
+    {"Eacute;", "\xc3\x89"}, {"Ecirc", "\xc3\x8a"}, {"Ecirc;", "\xc3\x8a"},
+    {"Egrave", "\xc3\x88"}, {"Egrave;", "\xc3\x88"}, {"Euml", "\xc3\x8b"},
+    {"Euml;", "\xc3\x8b"}, {"GT", ">"}, {"GT;", ">"},
+    {"Iacute", "\xc3\x8d"}, {"Iacute;", "\xc3\x8d"}, {"Icirc", "\xc3\x8e"},
+    {"Icirc;", "\xc3\x8e"}, {"Igrave", "\xc3\x8c"}, {"Igrave;", "\xc3\x8c"},
+    {"Iuml", "\xc3\x8f"}, {"Iuml;", "\xc3\x8f"}, {"LT", "<"},
+    {"LT;", "<"}, {"Ntilde", "\xc3\x91"}, {"Ntilde;", "\xc3\x91"},
+    {"OElig;", "\xc5\x92"}, {"Oacute", "\xc3\x93"}, {"Oacute;", "\xc3\x93"},
+    {"Ocirc", "\xc3\x94"}, {"Ocirc;", "\xc3\x94"}, {"Ograve", "\xc3\x92"},
+    {"Ograve;", "\xc3\x92"}, {"Oslash", "\xc3\x98"}, {"Oslash;", "\xc3\x98"},
+    {"Otilde", "\xc3\x95"}, {"Otilde;", "\xc3\x95"}, {"Ouml", "\xc3\x96"},
+    {"Ouml;", "\xc3\x96"}, {"Prime;", "\xe2\x80\xb3"}, {"QUOT", "\x22"},
+    {"QUOT;", "\x22"}, {"REG", "\xc2\xae"}, {"REG;", "\xc2\xae"},
+    {"Scaron;", "\xc5\xa0"}, {"THORN", "\xc3\x9e"}, {"THORN;", "\xc3\x9e"},
+    {"Uacute", "\xc3\x9a"}, {"Uacute;", "\xc3\x9a"}, {"Ucirc", "\xc3\x9b"},
+    {"Ucirc;", "\xc3\x9b"}, {"Ugrave", "\xc3\x99"}, {"Ugrave;", "\xc3\x99"},
+    {"Uuml", "\xc3\x9c"}, {"Uuml;", "\xc3\x9c"}, {"Yacute", "\xc3\x9d"},
+    {"Yacute;", "\xc3\x9d"}, {"Yuml;", "\xc5\xb8"}, {"aacute", "\xc3\xa1"},
+    {"aacute;", "\xc3\xa1"}, {"acirc", "\xc3\xa2"}, {"acirc;", "\xc3\xa2"},
+    {"acute", "\xc2\xb4"}, {"acute;", "\xc2\xb4"}, {"aelig", "\xc3\xa6"},
+    {"aelig;", "\xc3\xa6"}, {"agrave", "\xc3\xa0"}, {"agrave;", "\xc3\xa0"},
+    {"amp", "&"}, {"amp;", "&"}, {"apos;", "'"},
+    {"aring", "\xc3\xa5"}, {"aring;", "\xc3\xa5"}, {"atilde", "\xc3\xa3"},
+    {"atilde;", "\xc3\xa3"}, {"auml", "\xc3\xa4"}, {"auml;", "\xc3\xa4"},
+    {"bdquo;", "\xe2\x80\x9e"}, {"brvbar", "\xc2\xa6"}, {"brvbar;", "\xc2\xa6"},
+    {"bull;", "\xe2\x80\xa2"}, {"ccedil", "\xc3\xa7"}, {"ccedil;", "\xc3\xa7"},
+    {"cedil", "\xc2\xb8"}, {"cedil;", "\xc2\xb8"}, {"cent", "\xc2\xa2"},
+    {"cent;", "\xc2\xa2"}, {"check;", "\xe2\x9c\x93"}, {"circ;", "\xcb\x86"},
+    {"copy", "\xc2\xa9"}, {"copy;", "\xc2\xa9"}, {"curren", "\xc2\xa4"},
+    {"curren;", "\xc2\xa4"}, {"dagger;", "\xe2\x80\xa0"}, {"darr;", "\xe2\x86\x93"},
+    {"deg", "\xc2\xb0"}, {"deg;", "\xc2\xb0"}, {"divide", "\xc3\xb7"},
+    {"divide;", "\xc3\xb7"}, {"eacute", "\xc3\xa9"}, {"eacute;", "\xc3\xa9"},
+    {"ecirc", "\xc3\xaa"}, {"ecirc;", "\xc3\xaa"}, {"egrave", "\xc3\xa8"},
+    {"egrave;", "\xc3\xa8"}, {"emsp;", "\xe2\x80\x83"}, {"ensp;", "\xe2\x80\x82"},
+    {"eth", "\xc3\xb0"}, {"eth;", "\xc3\xb0"}, {"euml", "\xc3\xab"},
+    {"euml;", "\xc3\xab"}, {"euro;", "\xe2\x82\xac"}, {"fnof;", "\xc6\x92"},
+    {"frac12", "\xc2\xbd"}, {"frac12;", "\xc2\xbd"}, {"frac14", "\xc2\xbc"},
+    {"frac14;", "\xc2\xbc"}, {"frac34", "\xc2\xbe"}, {"frac34;", "\xc2\xbe"},
+    {"ge;", "\xe2\x89\xa5"}, {"gt", ">"}, {"gt;", ">"},
+    {"harr;", "\xe2\x86\x94"}, {"hearts;", "\xe2\x99\xa5"}, {"hellip;", "\xe2\x80\xa6"},
+    {"iacute", "\xc3\xad"}, {"iacute;", "\xc3\xad"}, {"icirc", "\xc3\xae"},
+    {"icirc;", "\xc3\xae"}, {"iexcl", "\xc2\xa1"}, {"iexcl;", "\xc2\xa1"},
+    {"igrave", "\xc3\xac"}, {"igrave;", "\xc3\xac"}, {"infin;", "\xe2\x88\x9e"},
+    {"iquest", "\xc2\xbf"}, {"iquest;", "\xc2\xbf"}, {"iuml", "\xc3\xaf"},
+    {"iuml;", "\xc3\xaf"}, {"laquo", "\xc2\xab"}, {"laquo;", "\xc2\xab"},
+    {"larr;", "\xe2\x86\x90"}, {"ldquo;", "\xe2\x80\x9c"}, {"le;", "\xe2\x89\xa4"},
+    {"lrm;", "\xe2\x80\x8e"}, {"lsaquo;", "\xe2\x80\xb9"}, {"lsquo;", "\xe2\x80\x98"},
+    {"lt", "<"}, {"lt;", "<"}, {"macr", "\xc2\xaf"},
+    {"macr;", "\xc2\xaf"}, {"mdash;", "\xe2\x80\x94"}, {"micro", "\xc2\xb5"},
+    {"micro;", "\xc2\xb5"}, {"middot", "\xc2\xb7"}, {"middot;", "\xc2\xb7"},
+    {"minus;", "\xe2\x88\x92"}, {"nbsp", "\xc2\xa0"}, {"nbsp;", "\xc2\xa0"},
+    {"ndash;", "\xe2\x80\x93"}, {"ne;", "\xe2\x89\xa0"}, {"not", "\xc2\xac"},
+    {"not;", "\xc2\xac"}, {"ntilde", "\xc3\xb1"}, {"ntilde;", "\xc3\xb1"},
+    {"oacute", "\xc3\xb3"}, {"oacute;", "\xc3\xb3"}, {"ocirc", "\xc3\xb4"},
+    {"ocirc;", "\xc3\xb4"}, {"oelig;", "\xc5\x93"}, {"ograve", "\xc3\xb2"},
+    {"ograve;", "\xc3\xb2"}, {"ordf", "\xc2\xaa"}, {"ordf;", "\xc2\xaa"},
+    {"ordm", "\xc2\xba"}, {"ordm;", "\xc2\xba"}, {"oslash", "\xc3\xb8"},
+    {"oslash;", "\xc3\xb8"}, {"otilde", "\xc3\xb5"}, {"otilde;", "\xc3\xb5"},
+    {"ouml", "\xc3\xb6"}, {"ouml;", "\xc3\xb6"}, {"para", "\xc2\xb6"},
+    {"para;", "\xc2\xb6"}, {"permil;", "\xe2\x80\xb0"}, {"plusmn", "\xc2\xb1"},
+    {"plusmn;", "\xc2\xb1"}, {"pound", "\xc2\xa3"}, {"pound;", "\xc2\xa3"},
+    {"prime;", "\xe2\x80\xb2"}, {"quot", "\x22"}, {"quot;", "\x22"},
+    {"raquo", "\xc2\xbb"}, {"raquo;", "\xc2\xbb"}, {"rarr;", "\xe2\x86\x92"},
+    {"rdquo;", "\xe2\x80\x9d"}, {"reg", "\xc2\xae"}, {"reg;", "\xc2\xae"},
+    {"rlm;", "\xe2\x80\x8f"}, {"rsaquo;", "\xe2\x80\xba"}, {"rsquo;", "\xe2\x80\x99"},
+    {"sbquo;", "\xe2\x80\x9a"}, {"scaron;", "\xc5\xa1"}, {"sect", "\xc2\xa7"},
+    {"sect;", "\xc2\xa7"}, {"shy", "\xc2\xad"}, {"shy;", "\xc2\xad"},
+    {"star;", "\xe2\x98\x86"}, {"sup1", "\xc2\xb9"}, {"sup1;", "\xc2\xb9"},
+    {"sup2", "\xc2\xb2"}, {"sup2;", "\xc2\xb2"}, {"sup3", "\xc2\xb3"},
+    {"sup3;", "\xc2\xb3"}, {"szlig", "\xc3\x9f"}, {"szlig;", "\xc3\x9f"},
+    {"thinsp;", "\xe2\x80\x89"}, {"thorn", "\xc3\xbe"}, {"thorn;", "\xc3\xbe"},
+    {"tilde;", "\xcb\x9c"}, {"times", "\xc3\x97"}, {"times;", "\xc3\x97"},
+    {"trade;", "\xe2\x84\xa2"}, {"uacute", "\xc3\xba"}, {"uacute;", "\xc3\xba"},
+    {"uarr;", "\xe2\x86\x91"}, {"ucirc", "\xc3\xbb"}, {"ucirc;", "\xc3\xbb"},
+    {"ugrave", "\xc3\xb9"}, {"ugrave;", "\xc3\xb9"}, {"uml", "\xc2\xa8"},
+    {"uml;", "\xc2\xa8"}, {"uuml", "\xc3\xbc"}, {"uuml;", "\xc3\xbc"},
+    {"yacute", "\xc3\xbd"}, {"yacute;", "\xc3\xbd"}, {"yen", "\xc2\xa5"},
+    {"yen;", "\xc2\xa5"}, {"yuml", "\xc3\xbf"}, {"yuml;", "\xc3\xbf"},
+    {"zwj;", "\xe2\x80\x8d"}, {"zwnj;", "\xe2\x80\x8c"},
+};
+
+/* The value of a hex digit, or -1. */
+static int emu__hexdig(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* Code points Python's html module drops from a numeric character reference. */
+static int emu__charref_dropped(uint32_t n)
+{
+    return (n >= 0x1 && n <= 0x8) || n == 0xb || (n >= 0xe && n <= 0x1f) || (n >= 0x7f && n <= 0x9f) ||
+           (n >= 0xfdd0 && n <= 0xfdef) || (n & 0xfffe) == 0xfffe;
+}
+
+/* html._replace_charref for a numeric reference. Appends its text. */
+static void emu__numeric_charref(emu__buf *b, uint32_t n)
+{
+    static const uint16_t cp1252[32] = {
+        0x20ac, 0x81,   0x201a, 0x192,  0x201e, 0x2026, 0x2020, 0x2021, 0x2c6,  0x2030, 0x160,
+        0x2039, 0x152,  0x8d,   0x17d,  0x8f,   0x90,   0x2018, 0x2019, 0x201c, 0x201d, 0x2022,
+        0x2013, 0x2014, 0x2dc,  0x2122, 0x161,  0x203a, 0x153,  0x9d,   0x17e,  0x178};
+    if (n == 0)
+        emu__buf_cp(b, 0xfffd);
+    else if (n == 0xd)
+        emu__buf_cp(b, '\r');
+    else if (n >= 0x80 && n <= 0x9f)
+        emu__buf_cp(b, cp1252[n - 0x80]);
+    else if ((n >= 0xd800 && n <= 0xdfff) || n > 0x10ffff)
+        emu__buf_cp(b, 0xfffd);
+    else if (!emu__charref_dropped(n))
+        emu__buf_cp(b, (long)n);
+}
+
+/* The value of an entity name ("amp;" or a legacy "amp"), or NULL. */
+static const char *emu__entity(const char *name, size_t len)
+{
+    for (size_t i = 0; i < sizeof(emu__entities) / sizeof(emu__entities[0]); i++)
+        if (strlen(emu__entities[i].name) == len && strncmp(emu__entities[i].name, name, len) == 0)
+            return emu__entities[i].value;
+    return NULL;
+}
+
+/* formatters.unescape_strict: character references that end with ';'
+ * (&#123; &#x1F; &name;) become characters, as html.unescape does. */
+static void emu__unescape_strict(const char *s, emu__buf *b)
+{
+    size_t len = strlen(s);
+    for (size_t i = 0; i < len;) {
+        if (s[i] != '&') {
+            emu__buf_add(b, s + i, 1);
+            i++;
+            continue;
         }
-        free(t);
+        size_t j = i + 1;
+        if (s[j] == '#') {
+            int hex = s[j + 1] == 'x' || s[j + 1] == 'X';
+            size_t k = j + 1 + (size_t)hex, d = k;
+            uint32_t n = 0;
+            while (hex ? emu__hexdig(s[d]) >= 0 : (s[d] >= '0' && s[d] <= '9')) {
+                uint32_t v = (uint32_t)(hex ? emu__hexdig(s[d]) : s[d] - '0');
+                n = n > 0x10ffff ? n : n * (hex ? 16 : 10) + v;
+                d++;
+            }
+            if (d > k && s[d] == ';') {
+                emu__numeric_charref(b, n);
+                i = d + 1;
+                continue;
+            }
+        } else {
+            size_t k = j;
+            while (k < len && k - j < 33 && !strchr("\t\n\f <&#;", s[k]))
+                k++;
+            if (k > j && k - j <= 32 && s[k] == ';') {
+                const char *v = emu__entity(s + j, k + 1 - j);
+                if (v) {
+                    emu__buf_puts(b, v);
+                } else {
+                    /* the longest legacy name that starts the reference */
+                    size_t x = k + 1 - j;
+                    for (x = x - 1; x >= 2; x--)
+                        if ((v = emu__entity(s + j, x)))
+                            break;
+                    if (v && x >= 2) {
+                        emu__buf_puts(b, v);
+                        emu__buf_add(b, s + j + x, k + 1 - j - x);
+                    } else {
+                        emu__buf_add(b, s + i, k + 1 - i);
+                    }
+                }
+                i = k + 1;
+                continue;
+            }
+        }
+        emu__buf_add(b, s + i, 1);
+        i++;
+    }
+}
+
+/* Replaces every occurrence of from with to; returns a malloc'd string. */
+static char *emu__replace_all(const char *s, const char *from, const char *to)
+{
+    emu__buf b = {0};
+    size_t fl = strlen(from);
+    for (const char *p = s; *p;) {
+        if (strncmp(p, from, fl) == 0) {
+            emu__buf_puts(&b, to);
+            p += fl;
+        } else {
+            emu__buf_add(&b, p, 1);
+            p++;
+        }
     }
     return emu__buf_finish(&b);
+}
+
+/* formatters.escape_html: &nbsp; and &amp; are kept, other character
+ * references are decoded, then &, < and > are escaped. Caller frees. */
+static char *emu__escape_html(const char *s)
+{
+    static const char P1[] = "\xf0\x9f\x91\xbe\xf0\x9f\x90\xa6\xf0\x9f\xa5\xb4"; /* alien, bird, woozy */
+    static const char P2[] = "\xe2\x9e\x95\xf0\x9f\x90\xa6\xf0\x9f\xa5\xb4"; /* plus, bird, woozy */
+    char *a = emu__replace_all(s, "&nbsp;", P1);
+    char *c = a ? emu__replace_all(a, "&amp;", P2) : NULL;
+    free(a);
+    if (!c)
+        return NULL;
+    emu__buf u = {0};
+    emu__unescape_strict(c, &u);
+    free(c);
+    char *d = emu__buf_finish(&u);
+    if (!d)
+        return NULL;
+    emu__buf e = {0};
+    for (const char *p = d; *p; p++) {
+        if (*p == '&')
+            emu__buf_puts(&e, "&amp;");
+        else if (*p == '<')
+            emu__buf_puts(&e, "&lt;");
+        else if (*p == '>')
+            emu__buf_puts(&e, "&gt;");
+        else
+            emu__buf_add(&e, p, 1);
+    }
+    free(d);
+    char *f = emu__buf_finish(&e);
+    char *g = f ? emu__replace_all(f, P1, "&nbsp;") : NULL;
+    free(f);
+    char *h = g ? emu__replace_all(g, P2, "&amp;") : NULL;
+    free(g);
+    return h;
 }
 
 /* notifications-utils str2bool. */
@@ -1097,15 +1366,27 @@ static int emu__str2bool(const char *s)
 }
 
 /* Field(html="passthrough", markdown_lists=True).replaced; malloc'd result. */
-char *emu_template_render(const char *text, json_t *personalisation, emu_strlist *missing)
+/* Field(text, values, html=escape ? "escape" : "passthrough",
+ * markdown_lists).replaced, collecting missing names. Caller frees. */
+static char *emu__render(const char *text, json_t *personalisation, emu_strlist *missing,
+                         int markdown_lists, int escape)
 {
     emu__values vals;
-    if (emu__values_init(&vals, personalisation))
-        return NULL;
-    emu__buf b = {0};
-    size_t pos = 0, prev = 0, start, body, len;
+    char *escaped = NULL;
     if (!text)
         text = "";
+    if (escape) {
+        escaped = emu__escape_html(text);
+        if (!escaped)
+            return NULL;
+        text = escaped;
+    }
+    if (emu__values_init(&vals, personalisation, escape)) {
+        free(escaped);
+        return NULL;
+    }
+    emu__buf b = {0};
+    size_t pos = 0, prev = 0, start, body, len;
     while (!b.oom && emu__next_placeholder(text, &pos, &start, &body, &len)) {
         emu__buf_add(&b, text + prev, start - prev);
         prev = pos;
@@ -1127,7 +1408,12 @@ char *emu_template_render(const char *text, json_t *personalisation, emu_strlist
                 b.oom = 1;
             emu__buf_add(&b, text + start, pos - start);
         } else {
-            char *rep = emu__replacement(val);
+            char *raw = emu__replacement(val, markdown_lists);
+            char *rep = raw;
+            if (raw && escape && *raw) {
+                rep = emu__escape_html(raw);
+                free(raw);
+            }
             if (!rep) {
                 b.oom = 1;
             } else if (nl < len) { /* conditional: ((name??text)) */
@@ -1142,7 +1428,13 @@ char *emu_template_render(const char *text, json_t *personalisation, emu_strlist
     }
     emu__buf_puts(&b, text + prev);
     emu__values_free(&vals);
+    free(escaped);
     return emu__buf_finish(&b);
+}
+
+char *emu_template_render(const char *text, json_t *personalisation, emu_strlist *missing)
+{
+    return emu__render(text, personalisation, missing, 1, 0);
 }
 
 /* Python str.strip() of UTF-8 text, in place. */
@@ -1838,10 +2130,10 @@ static char *emu__unsmart_emails(const char *s)
     return emu__buf_finish(&b);
 }
 
-/* PlainTextEmailTemplate.subject; malloc'd result for the caller. */
-char *emu_template_render_subject(const char *text, json_t *personalisation, emu_strlist *missing)
+/* do_nice_typography then normalise_whitespace over a rendered subject
+ * (consumed). Returns a malloc'd string or NULL. */
+static char *emu__subject_typography(char *a)
 {
-    char *a = emu_template_render(text, personalisation, missing);
     if (!a)
         return NULL;
     char *c1 = emu__remove_ws_before_punct(a);
@@ -1863,4 +2155,17 @@ char *emu_template_render_subject(const char *text, json_t *personalisation, emu
     char *e = emu__normalise_whitespace(d);
     free(d);
     return e;
+}
+
+/* PlainTextEmailTemplate.subject; malloc'd result for the caller. */
+char *emu_template_render_subject(const char *text, json_t *personalisation, emu_strlist *missing)
+{
+    return emu__subject_typography(emu__render(text, personalisation, missing, 0, 0));
+}
+
+/* HTMLEmailTemplate.subject; malloc'd result for the caller. */
+char *emu_template_render_subject_html(const char *text, json_t *personalisation,
+                                       emu_strlist *missing)
+{
+    return emu__subject_typography(emu__render(text, personalisation, missing, 0, 1));
 }

@@ -46,12 +46,22 @@ char *emu_template_render(const char *text, json_t *personalisation, emu_strlist
 char *emu_template_render_body(const char *text, json_t *personalisation, emu_strlist *missing);
 
 /* The API's content.subject for an email (PlainTextEmailTemplate.subject):
- * rendered, then do_nice_typography (whitespace before ',' and '.'
+ * rendered (list values as "a, b and c": subjects use no Markdown lists),
+ * then do_nice_typography (whitespace before ',' and '.'
  * removed, smartypants quotes as Unicode characters except inside email
  * addresses, " - " between words made an en dash), then whitespace
  * normalised (zero-width characters removed, runs of whitespace made one
  * space, trimmed). Caller frees; NULL on OOM. */
 char *emu_template_render_subject(const char *text, json_t *personalisation, emu_strlist *missing);
+
+/* The subject as GET /v2/notifications/{id} returns it: Notify builds that
+ * from HTMLEmailTemplate, whose subject Field escapes HTML (formatters.
+ * escape_html: character references decoded, then &, < and > escaped, with
+ * &amp; and &nbsp; kept) before the same typography. "Tom & Jerry" becomes
+ * "Tom &amp; Jerry". Named references outside the legacy HTML set and a
+ * few common ones are left undecoded. Caller frees; NULL on OOM. */
+char *emu_template_render_subject_html(const char *text, json_t *personalisation,
+                                       emu_strlist *missing);
 
 /* Notify's Template.is_message_empty(): 1 when the template content is
  * empty, or when it starts with "((" and ends with "))" and the rendered
