@@ -483,3 +483,60 @@ def test_connection_dropped_after_store_is_an_equal_http503_error(emu: NotifyEmu
     result = same_error(official, ours, call, "HTTP503Error", 503)
     assert result[3:] == ("Request failed", "503 - Request failed")
     assert emu.stats()["references"] == {"dropped": 2}
+
+
+# ---- other responses ---------------------------------------------------------------
+
+
+def test_non_json_2xx_is_an_equal_invalid_response(emu: NotifyEmulator) -> None:
+    # The emulator's web page at / is HTML: a 200 that is not JSON.
+    official, ours = clients(emu)
+    result = same_error(official, ours, lambda c: c.get("/"), "InvalidResponse", 200)
+    assert result[3:] == (
+        "No JSON response object could be decoded",
+        "200 - No JSON response object could be decoded",
+    )
+
+
+@pytest.mark.parametrize(
+    ("call", "status", "message"),
+    [
+        (
+            lambda c: c.get("/v2/nope"),
+            404,
+            "The requested URL was not found on the server. If you entered the URL manually "
+            "please check your spelling and try again.",
+        ),
+        (
+            lambda c: c.delete("/v2/notifications"),
+            405,
+            "The method is not allowed for the requested URL.",
+        ),
+        (
+            lambda c: c.put("/v2/notifications/email", {"a": 1}),
+            405,
+            "The method is not allowed for the requested URL.",
+        ),
+    ],
+    ids=["legacy-404", "legacy-405-delete", "legacy-405-put"],
+)
+def test_legacy_error_bodies_give_equal_string_messages(
+    emu: NotifyEmulator, call: Call, status: int, message: str
+) -> None:
+    official, ours = clients(emu)
+    result = same_error(official, ours, call, "HTTPError", status)
+    assert result[3:] == (message, f"{status} - {message}")
+
+
+def test_generic_request_methods_return_equal_dicts(emu: NotifyEmulator) -> None:
+    official, ours = clients(emu)
+    body = {"email_address": "a@example.com", "template_id": TEMPLATE_PLAIN, "reference": "g"}
+    sent = ours.post("/v2/notifications/email", body)
+    assert sent["reference"] == "g"
+    for call in (
+        lambda c: c.get(f"/v2/notifications/{sent['id']}"),
+        lambda c: c.get("/v2/notifications", params={"reference": "g", "status": ["created"]}),
+        lambda c: c.request("GET", "/v2/templates", params={"type": "email"}),
+        lambda c: c.post(f"/v2/template/{TEMPLATE_PLAIN}/preview", {"personalisation": {}}),
+    ):
+        assert same(official, ours, call)[0] == "returned"
