@@ -5,6 +5,7 @@ Every expected body and message below is copied from notify-api.md (section name
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -13,6 +14,7 @@ import pytest
 import requests
 
 from django_govuk_notify_outbox.emulator import NotifyEmulator
+from django_govuk_notify_outbox.emulator.pytest_plugin import EmulatorFactory
 
 from .helpers import call, errors
 
@@ -548,3 +550,58 @@ def test_scheduled_for_is_ignored_and_returned_null(emu: NotifyEmulator) -> None
 @pytest.mark.parametrize("value", ["", "   "])
 def test_message_that_fills_in_empty_is_refused(emu: NotifyEmulator, value: str) -> None:
     bad_request(post(emu, template_id=FILL, personalisation={"x": value}), "Your message is empty.")
+
+
+# ---- bucket capacity and sender (§5.1, §2.4) -----------------------------------------------
+
+
+@pytest.mark.parametrize(("rate", "capacity"), [(60, 21), (300, 101)])
+def test_full_bucket_allows_capacity_minus_one_back_to_back(
+    notify_emulator_factory: EmulatorFactory, rate: int, capacity: int
+) -> None:
+    # capacity = min(ceil(rate/3)+1, 1000); a request is refused when fewer than 1 token
+    # would remain, so a full bucket lets capacity-1 through; refill is rate/60 per second.
+    config = {
+        "services": [
+            {
+                "id": RATE_SERVICE,
+                "rate_limit": rate,
+                "api_keys": keys(4),
+                "templates": [template(PLAIN, "Plain", "Hello")],
+            }
+        ]
+    }
+    emulator = notify_emulator_factory(config=config)
+    api_key = key(emulator, "live", RATE_SERVICE)
+    start = time.monotonic()
+    statuses = [post_raw(emulator, api_key, b"{").status_code for _ in range(capacity + 10)]
+    refilled = int((time.monotonic() - start) * rate / 60) + 1
+    passed = statuses.count(400)
+    assert capacity - 1 <= passed <= capacity - 1 + refilled
+    assert statuses[: capacity - 1] == [400] * (capacity - 1)
+    assert statuses[-1] == 429
+
+
+def test_from_email_is_the_senders_local_part_at_the_email_domain(
+    notify_emulator_factory: EmulatorFactory,
+) -> None:
+    config = {
+        "email_domain": "notify.example.gov.uk",
+        "services": [
+            {
+                "id": RATE_SERVICE,
+                "email_sender_local_part": "my.service",
+                "api_keys": keys(5),
+                "templates": [template(PLAIN, "Plain", "Hello")],
+            }
+        ],
+    }
+    emulator = notify_emulator_factory(config=config)
+    resp = call(
+        emulator,
+        "POST",
+        "/v2/notifications/email",
+        key=key(emulator, "test", RATE_SERVICE),
+        json_body={"email_address": "a@example.com", "template_id": PLAIN},
+    )
+    assert resp.json()["content"]["from_email"] == "my.service@notify.example.gov.uk"
