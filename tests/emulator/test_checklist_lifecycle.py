@@ -39,6 +39,7 @@ class Receiver:
     def __init__(self) -> None:
         self.received: list[tuple[dict[str, str], bytes, float]] = []
         self.script: list[int] = []
+        self.delays: list[float] = []  # seconds to wait before answering, in order
         self.lock = threading.Lock()
         receiver = self
 
@@ -48,6 +49,8 @@ class Receiver:
                 with receiver.lock:
                     receiver.received.append((dict(self.headers), body, time.monotonic()))
                     status = receiver.script.pop(0) if receiver.script else 200
+                    delay = receiver.delays.pop(0) if receiver.delays else 0.0
+                time.sleep(delay)
                 self.send_response(status)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
@@ -319,3 +322,16 @@ def test_no_callback_for_technical_failure(
     assert body["id"] == loud
     time.sleep(0.3)
     assert len(receiver.received) == 1
+
+
+def test_callback_that_times_out_is_retried(
+    notify_emulator_factory: EmulatorFactory, receiver: Receiver
+) -> None:
+    receiver.delays = [1.0]  # longer than the callback timeout below
+    emulator = notify_emulator_factory(config=config(receiver.url, callback_timeout_ms=200))
+    id_ = post(emulator, "anyone@example.com")
+    wait_for(lambda: len(receiver.received) >= 2)
+    bodies = receiver.bodies()
+    assert [b["id"] for b in bodies] == [id_, id_]
+    wait_for(lambda: emulator.stats()["callbacks"]["succeeded"] == 1)
+    assert emulator.stats()["callbacks"]["retried"] >= 1
