@@ -101,3 +101,6 @@ if os.environ.get("GOVUK_NOTIFY_BASE_URL"):
     GOVUK_NOTIFY_BASE_URL = os.environ["GOVUK_NOTIFY_BASE_URL"]
 if os.environ.get("NGO_OUTBOX_SETTINGS"):
     GOVUK_NOTIFY_OUTBOX = json.loads(os.environ["NGO_OUTBOX_SETTINGS"])
+if os.environ.get("NGO_CELERY_BROKER_URL"):
+    CELERY_BROKER_URL = os.environ["NGO_CELERY_BROKER_URL"]
+    CELERY_TASK_DEFAULT_QUEUE = os.environ.get("NGO_CELERY_QUEUE", "celery")
