@@ -491,6 +491,10 @@ static void emu__buf_add(emu__buf *b, const char *s, size_t len)
 {
     if (b->oom)
         return;
+    if (len > SIZE_MAX / 2 - b->n) {
+        b->oom = 1;
+        return;
+    }
     if (b->n + len + 1 > b->cap) {
         size_t cap = b->cap ? b->cap : 64;
         while (cap < b->n + len + 1)
