@@ -27,6 +27,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char *subject = emu_template_render_subject(text, pers, &missing);
     char *body = emu_template_render_body(text, pers, &missing);
     char *raw = emu_template_render(text, pers, NULL);
+    char *html = emu_template_render_subject_html(text, pers, NULL);
+    if (body && emu_template_is_empty(text, body) && *text && text[0] != '(')
+        abort(); /* only content starting with "((" can be empty */
+    free(html);
     if (emu_template_placeholders(text, &names) == 0 && missing.n > names.n)
         abort(); /* every missing name is a placeholder name */
     if (!pers && raw && strcmp(raw, text) != 0)
