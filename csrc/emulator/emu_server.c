@@ -268,11 +268,14 @@ static int authenticate(emu_server *s, struct MHD_Connection *conn, req *r, auth
         return -1;
     }
     const char *msg = NULL;
-    if (!t.iss)
+    char service_id[37];
+    /* Notify reads iss with uuid.UUID(): any form it parses names the
+     * service; present but not a string is the wrong data type. */
+    if (!t.has_iss)
         msg = "Invalid token: iss field not provided";
-    else if (!emu_uuid_valid(t.iss))
+    else if (!t.iss || emu_uuid_normalise(t.iss, service_id))
         msg = "Invalid token: service id is not the right data type";
-    const emu_service *svc = msg ? NULL : emu_config_service(&s->cfg, t.iss);
+    const emu_service *svc = msg ? NULL : emu_config_service(&s->cfg, service_id);
     if (!msg && !svc)
         msg = "Invalid token: service not found";
     else if (!msg && svc->n_keys == 0)
@@ -491,7 +494,9 @@ static int render_template(req *r, const emu_template *t, json_t *pers, char **s
  * step 7 (not found, type, archived). Returns it or NULL with r set. */
 static const emu_template *usable_template(req *r, const emu_service *svc, const char *id)
 {
-    const emu_template *t = emu_service_template(svc, id);
+    char canonical[37];
+    const emu_template *t =
+        emu_uuid_normalise(id, canonical) ? NULL : emu_service_template(svc, canonical);
     char msg[96];
     if (!t) {
         respond_error(r, 400, "BadRequestError", "Template not found");
@@ -559,11 +564,9 @@ static int post_email(emu_server *s, struct MHD_Connection *conn, req *r, const 
     }
     const char *reply_to = json_string_value(json_object_get(body, "email_reply_to_id"));
     if (reply_to) {
-        char lower[37];
-        snprintf(lower, sizeof(lower), "%s", reply_to);
-        for (char *p = lower; *p; p++)
-            *p = (char)tolower((unsigned char)*p);
-        if (!emu_strv_contains(&svc->reply_to_ids, lower)) {
+        char canonical[37];
+        if (emu_uuid_normalise(reply_to, canonical) ||
+            !emu_strv_contains(&svc->reply_to_ids, canonical)) {
             char msg[200];
             snprintf(msg, sizeof(msg),
                      "email_reply_to_id %s does not exist in database for service id %s",
@@ -672,12 +675,13 @@ done:
 static void get_notification(emu_server *s, req *r, const auth_result *a, const char *id,
                              const char *root)
 {
-    if (!emu_uuid_valid(id)) {
+    char canonical[37];
+    if (emu_uuid_normalise(id, canonical)) {
         respond_error(r, 400, "ValidationError", "notification_id is not a valid UUID");
         return;
     }
     emu_store_lock(&s->store);
-    emu_notification *n = emu_store_get_locked(&s->store, id);
+    emu_notification *n = emu_store_get_locked(&s->store, canonical);
     json_t *o = (n && n->service_index == a->svc_index) ? notification_json(n, root) : NULL;
     int found = n && n->service_index == a->svc_index;
     emu_store_unlock(&s->store);
@@ -796,7 +800,10 @@ static void list_notifications(emu_server *s, struct MHD_Connection *conn, req *
     /* With a reference, walk only that reference's notifications (an index),
      * else the whole newest-first list from older_than (or the newest). */
     emu_notification *n = NULL;
-    emu_notification *o = q.older_than ? emu_store_get_locked(&s->store, q.older_than) : NULL;
+    char older[37];
+    emu_notification *o = (q.older_than && !emu_uuid_normalise(q.older_than, older))
+                              ? emu_store_get_locked(&s->store, older)
+                              : NULL;
     uint64_t before = UINT64_MAX; /* only notifications stored before older_than */
     if (q.older_than && (!o || o->service_index != a->svc_index))
         n = NULL; /* unknown or deleted: an empty page, as Notify */
@@ -873,11 +880,12 @@ static json_t *template_json(const emu_template *t, int version)
 /* GET /v2/template/{id}[/version/{n}] (§3.3). version < 0: current. */
 static void get_template(req *r, const auth_result *a, const char *id, long version)
 {
-    if (!emu_uuid_valid(id)) {
+    char canonical[37];
+    if (emu_uuid_normalise(id, canonical)) {
         respond_error(r, 400, "ValidationError", "id is not a valid UUID");
         return;
     }
-    const emu_template *t = emu_service_template(a->svc, id);
+    const emu_template *t = emu_service_template(a->svc, canonical);
     if (!t || (version >= 0 && version != t->version)) {
         respond_error(r, 404, "NoResultFound", "No result found");
         return;
@@ -930,7 +938,8 @@ static void list_templates(struct MHD_Connection *conn, req *r, const auth_resul
 /* POST /v2/template/{id}/preview (§3.3). */
 static void preview_template(req *r, const auth_result *a, const char *id)
 {
-    if (!emu_uuid_valid(id)) {
+    char canonical[37];
+    if (emu_uuid_normalise(id, canonical)) {
         respond_error(r, 400, "ValidationError", "id is not a valid UUID");
         return;
     }
@@ -938,7 +947,8 @@ static void preview_template(req *r, const auth_result *a, const char *id)
         respond_error(r, 413, "BadRequestError", "Request entity too large");
         return;
     }
-    json_t *body = emu_parse_body(r->body.data ? r->body.data : "", r->body.len);
+    /* Notify's preview takes an empty body as {} (no placeholders to fill). */
+    json_t *body = r->body.len ? emu_parse_body(r->body.data, r->body.len) : json_object();
     if (!body) {
         respond_error(r, 400, "BadRequestError", "Invalid JSON supplied in POST data");
         return;
@@ -949,7 +959,7 @@ static void preview_template(req *r, const auth_result *a, const char *id)
         json_decref(body);
         return;
     }
-    const emu_template *t = emu_service_template(a->svc, id);
+    const emu_template *t = emu_service_template(a->svc, canonical);
     if (!t) {
         respond_error(r, 404, "NoResultFound", "No result found");
         json_decref(body);

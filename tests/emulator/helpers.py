@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import json
 import time
 from typing import Any
 
@@ -77,3 +81,15 @@ def wait_for(predicate: Any, timeout: float = 5.0, interval: float = 0.02) -> An
         if time.monotonic() > deadline:
             raise AssertionError("condition not reached in time")
         time.sleep(interval)
+
+
+def raw_token(payload: dict[str, Any], secret: str, header: dict[str, Any] | None = None) -> str:
+    """An HS256 JWT signed by hand, for claims PyJWT refuses to encode (e.g. a numeric iss)."""
+
+    def b64(data: bytes) -> str:
+        return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+    head = b64(json.dumps(header or {"typ": "JWT", "alg": "HS256"}).encode())
+    body = b64(json.dumps(payload).encode())
+    mac = hmac.new(secret.encode(), f"{head}.{body}".encode(), hashlib.sha256).digest()
+    return f"{head}.{body}.{b64(mac)}"

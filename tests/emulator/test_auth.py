@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from typing import Any
 
 import jwt
 import pytest
@@ -12,7 +13,7 @@ import requests
 from django_govuk_notify_outbox.emulator import DEFAULT_SERVICE_ID, NotifyEmulator
 from django_govuk_notify_outbox.emulator.pytest_plugin import EmulatorFactory
 
-from .helpers import call, errors, split_key, token
+from .helpers import call, errors, raw_token, split_key, token
 
 GENERAL = (
     "Invalid token: make sure your API token matches the example at "
@@ -161,4 +162,32 @@ def test_revoked_key_second_key_and_inactive_service(
     inactive = f"k-5b0e5d0a-1d57-4c55-9bd4-8d9a8f7f0003-{SECRET_A}"
     assert errors(call(emulator, "GET", "/v2/notifications", key=inactive)) == [
         ("AuthError", "Invalid token: service is archived")
+    ]
+
+
+@pytest.mark.parametrize(
+    "form",
+    [
+        lambda s: s.replace("-", ""),
+        lambda s: "{" + s.upper() + "}",
+        lambda s: "urn:uuid:" + s,
+    ],
+    ids=["hex", "braces-upper", "urn"],
+)
+def test_iss_in_any_form_python_uuid_accepts_names_the_service(
+    notify_emulator: NotifyEmulator, form: Any
+) -> None:
+    service_id, secret = split_key(notify_emulator.api_key)
+    t = jwt.encode({"iss": form(service_id), "iat": int(time.time())}, secret)
+    assert get_list(notify_emulator, "Bearer " + t).status_code == 200
+
+
+@pytest.mark.parametrize("iss", [None, 1234, ["x"], ""])
+def test_iss_present_but_not_a_uuid_string_is_the_wrong_data_type(
+    notify_emulator: NotifyEmulator, iss: Any
+) -> None:
+    _, secret = split_key(notify_emulator.api_key)
+    t = raw_token({"iss": iss, "iat": int(time.time())}, secret)
+    assert errors(get_list(notify_emulator, "Bearer " + t)) == [
+        ("AuthError", "Invalid token: service id is not the right data type")
     ]

@@ -238,3 +238,28 @@ def test_links_group_repeated_parameters_where_they_first_appear(
     grouped = "status=created&status=sending&status=delivered&template_type=email&reference=x"
     assert links["current"] == f"{notify_emulator.base_url}/v2/notifications?{grouped}"
     assert links["next"] == f"{links['current']}&older_than={ref_x}"
+
+
+def test_ids_in_any_form_uuid_accepts_are_found(notify_emulator: NotifyEmulator) -> None:
+    nid = send(notify_emulator).json()["id"]
+    for form in (nid.upper(), nid.replace("-", ""), "{" + nid + "}", "urn:uuid:" + nid):
+        resp = call(notify_emulator, "GET", f"/v2/notifications/{form}")
+        assert resp.status_code == 200, form
+        assert resp.json()["id"] == nid
+    braces = "{" + TEMPLATE_WELCOME + "}"
+    assert call(notify_emulator, "GET", f"/v2/template/{braces}").json()["id"] == TEMPLATE_WELCOME
+    sent = send(
+        notify_emulator,
+        template_id=TEMPLATE_WELCOME.replace("-", ""),
+        personalisation={"name": "A", "reference_number": "1"},
+    )
+    assert sent.status_code == 201
+    assert sent.json()["template"]["id"] == TEMPLATE_WELCOME
+
+
+def test_preview_with_an_empty_body(notify_emulator: NotifyEmulator) -> None:
+    from django_govuk_notify_outbox.emulator import TEMPLATE_PLAIN
+
+    resp = call(notify_emulator, "POST", f"/v2/template/{TEMPLATE_PLAIN}/preview", data=b"")
+    assert resp.status_code == 200
+    assert resp.json()["body"] == "This message has no placeholders."
