@@ -691,3 +691,86 @@ TEST(bodies_match_messages_recorded_from_jsonschema)
         free(got);
     }
 }
+
+/* GET /v2/notifications queries (repeated keys, after the handler keeps the
+ * first reference/older_than/include_jobs) validated by jsonschema 4.26
+ * against get_notifications_request with Notify's build_error_message;
+ * the joined messages are recorded as expected. */
+static const struct {
+    size_t n;
+    emu_param params[6];
+    const char *messages;
+} golden_queries[] = {
+    {1, {{"\xc3\xa9""", "y"}},
+     "Additional properties are not allowed (\xc3\xa9"" was unexpected)"},
+    {2, {{"\xc3\xa9""", "y"}, {"bar", "2"}},
+     "Additional properties are not allowed (bar, \xc3\xa9"" were unexpected)"},
+    {6, {{"bar", "2"}, {"older_than", "{26785a09-ab16-4eb0-8407-a37497a57506}"}, {"it's", "x"}, {"reference", "r"}, {"reference", "r"}, {"bar", "2"}},
+     "Additional properties are not allowed (bar, \"its\" were unexpected)"},
+    {5, {{"status", "Delivered"}, {"status", "created"}, {"template_type", "orange"}, {"\xc3\xa9""", "y"}, {"status", ""}},
+     "status Delivered is not one of [cancelled, created, sending, sent, delivered, pending, failed, technical-failure, temporary-failure, permanent-failure, pending-virus-check, validation-failed, virus-scan-failed, returned-letter, accepted, received] | status  is not one of [cancelled, created, sending, sent, delivered, pending, failed, technical-failure, temporary-failure, permanent-failure, pending-virus-check, validation-failed, virus-scan-failed, returned-letter, accepted, received] | template_type orange is not one of [sms, email, letter] | Additional properties are not allowed (\xc3\xa9"" was unexpected)"},
+    {5, {{"foo", "1"}, {"foo", "1"}, {"\xc3\xa9""", "y"}, {"bar", "2"}, {"template_type", ""}},
+     "template_type  is not one of [sms, email, letter] | Additional properties are not allowed (bar, foo, \xc3\xa9"" were unexpected)"},
+    {6, {{"older_than", "{26785a09-ab16-4eb0-8407-a37497a57506}"}, {"foo", "1"}, {"it's", "x"}, {"foo", "1"}, {"\xc3\xa9""", "y"}, {"include_jobs", ""}},
+     "include_jobs  is not one of [true, True] | Additional properties are not allowed (foo, \"its\", \xc3\xa9"" were unexpected)"},
+    {5, {{"template_type", "email"}, {"include_jobs", "it's"}, {"it's", "x"}, {"\xc3\xa9""", "y"}, {"\xc3\xa9""", "y"}},
+     "include_jobs \"its\" is not one of [true, True] | Additional properties are not allowed (\"its\", \xc3\xa9"" were unexpected)"},
+    {3, {{"bar", "2"}, {"status", ""}, {"include_jobs", "True"}},
+     "status  is not one of [cancelled, created, sending, sent, delivered, pending, failed, technical-failure, temporary-failure, permanent-failure, pending-virus-check, validation-failed, virus-scan-failed, returned-letter, accepted, received] | Additional properties are not allowed (bar was unexpected)"},
+    {2, {{"foo", "1"}, {"foo", "1"}},
+     "Additional properties are not allowed (foo was unexpected)"},
+    {4, {{"\xc3\xa9""", "y"}, {"status", "Delivered"}, {"foo", "1"}, {"\xc3\xa9""", "y"}},
+     "status Delivered is not one of [cancelled, created, sending, sent, delivered, pending, failed, technical-failure, temporary-failure, permanent-failure, pending-virus-check, validation-failed, virus-scan-failed, returned-letter, accepted, received] | Additional properties are not allowed (foo, \xc3\xa9"" were unexpected)"},
+    {2, {{"status", "elephant"}, {"status", "created"}},
+     "status elephant is not one of [cancelled, created, sending, sent, delivered, pending, failed, technical-failure, temporary-failure, permanent-failure, pending-virus-check, validation-failed, virus-scan-failed, returned-letter, accepted, received]"},
+    {1, {{"foo", "1"}},
+     "Additional properties are not allowed (foo was unexpected)"},
+    {4, {{"older_than", ""}, {"template_type", "orange"}, {"status", "failed"}, {"include_jobs", "TRUE"}},
+     "template_type orange is not one of [sms, email, letter] | older_than is not a valid UUID | include_jobs TRUE is not one of [true, True]"},
+    {3, {{"bar", "2"}, {"it's", "x"}, {"foo", "1"}},
+     "Additional properties are not allowed (bar, foo, \"its\" were unexpected)"},
+    {5, {{"reference", ""}, {"older_than", ""}, {"foo", "1"}, {"older_than", "{26785a09-ab16-4eb0-8407-a37497a57506}"}, {"it's", "x"}},
+     "older_than is not a valid UUID | Additional properties are not allowed (foo, \"its\" were unexpected)"},
+    {3, {{"\xc3\xa9""", "y"}, {"\xc3\xa9""", "y"}, {"template_type", ""}},
+     "template_type  is not one of [sms, email, letter] | Additional properties are not allowed (\xc3\xa9"" was unexpected)"},
+    {2, {{"include_jobs", "it's"}, {"\xc3\xa9""", "y"}},
+     "include_jobs \"its\" is not one of [true, True] | Additional properties are not allowed (\xc3\xa9"" was unexpected)"},
+    {5, {{"bar", "2"}, {"status", "Delivered"}, {"\xc3\xa9""", "y"}, {"status", "Delivered"}, {"status", "it's"}},
+     "status Delivered is not one of [cancelled, created, sending, sent, delivered, pending, failed, technical-failure, temporary-failure, permanent-failure, pending-virus-check, validation-failed, virus-scan-failed, returned-letter, accepted, received] | status \"its\" is not one of [cancelled, created, sending, sent, delivered, pending, failed, technical-failure, temporary-failure, permanent-failure, pending-virus-check, validation-failed, virus-scan-failed, returned-letter, accepted, received] | Additional properties are not allowed (bar, \xc3\xa9"" were unexpected)"},
+    {2, {{"include_jobs", "false"}, {"\xc3\xa9""", "y"}},
+     "include_jobs false is not one of [true, True] | Additional properties are not allowed (\xc3\xa9"" was unexpected)"},
+    {6, {{"foo", "1"}, {"status", "Delivered"}, {"status", "accepted"}, {"\xc3\xa9""", "y"}, {"template_type", "sms"}, {"older_than", "{26785a09-ab16-4eb0-8407-a37497a57506}"}},
+     "status Delivered is not one of [cancelled, created, sending, sent, delivered, pending, failed, technical-failure, temporary-failure, permanent-failure, pending-virus-check, validation-failed, virus-scan-failed, returned-letter, accepted, received] | Additional properties are not allowed (foo, \xc3\xa9"" were unexpected)"},
+    {5, {{"status", "accepted"}, {"status", "received"}, {"\xc3\xa9""", "y"}, {"include_jobs", "true"}, {"include_jobs", "false"}},
+     "Additional properties are not allowed (\xc3\xa9"" was unexpected)"},
+    {5, {{"reference", "r"}, {"\xc3\xa9""", "y"}, {"bar", "2"}, {"older_than", ""}, {"reference", "r"}},
+     "older_than is not a valid UUID | Additional properties are not allowed (bar, \xc3\xa9"" were unexpected)"},
+    {6, {{"older_than", "nope"}, {"include_jobs", "TRUE"}, {"status", "Delivered"}, {"\xc3\xa9""", "y"}, {"include_jobs", "TRUE"}, {"\xc3\xa9""", "y"}},
+     "status Delivered is not one of [cancelled, created, sending, sent, delivered, pending, failed, technical-failure, temporary-failure, permanent-failure, pending-virus-check, validation-failed, virus-scan-failed, returned-letter, accepted, received] | older_than is not a valid UUID | include_jobs TRUE is not one of [true, True] | Additional properties are not allowed (\xc3\xa9"" was unexpected)"},
+    {5, {{"foo", "1"}, {"older_than", "{26785a09-ab16-4eb0-8407-a37497a57506}"}, {"foo", "1"}, {"\xc3\xa9""", "y"}, {"foo", "1"}},
+     "Additional properties are not allowed (foo, \xc3\xa9"" were unexpected)"},
+    {3, {{"\xc3\xa9""", "y"}, {"it's", "x"}, {"foo", "1"}},
+     "Additional properties are not allowed (foo, \"its\", \xc3\xa9"" were unexpected)"},
+    {1, {{"older_than", "{26785a09-ab16-4eb0-8407-a37497a57506}"}},
+     ""},
+    {0, {},
+     ""},
+    {0, {},
+     ""},
+    {0, {},
+     ""},
+    {0, {},
+     ""},
+};
+
+TEST(queries_match_messages_recorded_from_jsonschema)
+{
+    for (size_t i = 0; i < sizeof(golden_queries) / sizeof(golden_queries[0]); i++) {
+        emu_list_query q;
+        char *got = list_query(golden_queries[i].params, golden_queries[i].n, &q);
+        if (!got || strcmp(got, golden_queries[i].messages) != 0)
+            ck_fail(__FILE__, __LINE__, "query %zu: got \"%s\", want \"%s\"", i,
+                    got ? got : "(null)", golden_queries[i].messages);
+        free(got);
+    }
+}
