@@ -8,6 +8,7 @@
 #include <openssl/evp.h>
 #include <openssl/params.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -224,13 +225,10 @@ int emu_jwt_decode(const char *token, int64_t now, emu_jwt *out)
     json_t *alg = json_object_get(header, "alg");
     if (json_is_string(alg)) {
         const char *a = json_string_value(alg);
-        size_t n = strlen(a);
-        if (n >= sizeof(out->alg))
-            n = sizeof(out->alg) - 1; /* long names can never equal "HS256" */
-        memcpy(out->alg, a, n);
-        out->alg[n] = '\0';
-        if (strlen(a) >= sizeof(out->alg))
-            out->alg[0] = '?';
+        /* a name too long for the field cannot be "HS256": keep a marker */
+        snprintf(out->alg, sizeof(out->alg), "%s", strlen(a) < sizeof(out->alg) ? a : "?");
+    } else if (alg) {
+        snprintf(out->alg, sizeof(out->alg), "?"); /* present but not a string */
     }
 
     json_t *iss = json_object_get(payload, "iss");

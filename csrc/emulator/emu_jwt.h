@@ -8,7 +8,8 @@
 #include <stdint.h>
 
 typedef struct emu_jwt {
-    char alg[16];          /* header "alg", "" when absent */
+    char alg[16];          /* header "alg"; "" when absent, "?" when not a string
+                            * or too long (neither can be "HS256") */
     char *iss;             /* payload "iss" as a string (malloc'd) or NULL */
     int has_iat;           /* payload has "iat" */
     int iat_is_number;     /* ... and Python's int() takes it (an integer, a real,

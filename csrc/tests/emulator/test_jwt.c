@@ -248,6 +248,20 @@ TEST(crit_header_must_name_supported_extensions)
     CHECK_INT_EQ(decode_json("{\"alg\":\"HS256\",\"crit\":[\"exp\"]}", "{}", &t), -1);
 }
 
+TEST(odd_alg_values_never_read_as_hs256)
+{
+    emu_jwt t;
+    CHECK_INT_EQ(decode_json("{\"alg\":5}", "{}", &t), 0);
+    CHECK_STR_EQ(t.alg, "?");
+    emu_jwt_free(&t);
+    CHECK_INT_EQ(decode_json("{\"alg\":\"HS256HS256HS256HS256\"}", "{}", &t), 0);
+    CHECK_STR_EQ(t.alg, "?");
+    emu_jwt_free(&t);
+    CHECK_INT_EQ(decode_json("{\"alg\":\"hs256\"}", "{}", &t), 0);
+    CHECK_STR_EQ(t.alg, "hs256");
+    emu_jwt_free(&t);
+}
+
 TEST(malformed_tokens_do_not_decode)
 {
     static const char *const bad[] = {
