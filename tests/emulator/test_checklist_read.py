@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 import requests
 
-from django_govuk_notify_outbox.emulator import TEMPLATE_PLAIN, NotifyEmulator
+from django_govuk_notify_outbox.emulator import DEFAULT_REPLY_TO_ID, TEMPLATE_PLAIN, NotifyEmulator
 
 from .helpers import call, errors, send
 
@@ -290,15 +290,10 @@ def test_preview_with_an_empty_object_renders_a_template_without_placeholders(
     assert resp.json()["id"] == TEMPLATE_PLAIN
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="emulator: an empty preview body is refused as invalid JSON; Notify's "
-    "post_template_preview treats an empty body as {} ('The payload is empty when there are "
-    "no place holders in the template')",
-)
 def test_preview_without_a_body_renders_a_template_without_placeholders(
     emu: NotifyEmulator,
 ) -> None:
+    # Notify: "The payload is empty when there are no place holders in the template."
     data = b""
     resp = call(emu, "POST", f"/v2/template/{TEMPLATE_PLAIN}/preview", data=data)
     assert resp.status_code == 200
@@ -330,3 +325,30 @@ def test_template_version_that_is_not_an_integer_is_an_unknown_route(emu: Notify
     resp = call(emu, "GET", f"/v2/template/{TEMPLATE_PLAIN}/version/abc")
     assert resp.status_code == 404
     assert resp.json()["result"] == "error"
+
+
+# ---- ids in every form Python's uuid.UUID() accepts --------------------------------------
+
+UUID_FORMS: dict[str, Callable[[str], str]] = {
+    "upper": str.upper,
+    "hex": lambda s: s.replace("-", ""),
+    "braces": lambda s: "{" + s + "}",
+    "urn": lambda s: "urn:uuid:" + s,
+}
+
+
+@pytest.mark.parametrize("form", list(UUID_FORMS))
+def test_ids_in_any_uuid_form_find_the_same_objects(emu: NotifyEmulator, form: str) -> None:
+    spell = UUID_FORMS[form]
+    ids = send_ids(emu, 3)
+    got = call(emu, "GET", f"/v2/notifications/{spell(ids[1])}")
+    assert got.status_code == 200
+    assert got.json()["id"] == ids[1]
+    assert ids_of(listing(emu, f"?older_than={spell(ids[2])}")) == [ids[1], ids[0]]
+    template = call(emu, "GET", f"/v2/template/{spell(TEMPLATE_PLAIN)}")
+    assert template.json()["id"] == TEMPLATE_PLAIN
+    sent = send(
+        emu, template_id=spell(TEMPLATE_PLAIN), email_reply_to_id=spell(DEFAULT_REPLY_TO_ID)
+    )
+    assert sent.status_code == 201, sent.text
+    assert sent.json()["template"]["id"] == TEMPLATE_PLAIN
