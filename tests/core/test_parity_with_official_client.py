@@ -540,3 +540,89 @@ def test_generic_request_methods_return_equal_dicts(emu: NotifyEmulator) -> None
         lambda c: c.post(f"/v2/template/{TEMPLATE_PLAIN}/preview", {"personalisation": {}}),
     ):
         assert same(official, ours, call)[0] == "returned"
+
+
+# ---- awkward arguments: the same request on the wire, so the same answer ------------------
+
+AWKWARD_TEXT = [
+    "a b",
+    "a+b",
+    "a&b=c",
+    "caf\u00e9 \u2019x\u2019",
+    "100%",
+    "x/y?z",
+    "#frag",
+    "~*'()!",
+]
+
+
+@pytest.mark.parametrize("reference", AWKWARD_TEXT)
+def test_awkward_references_round_trip_alike(emu: NotifyEmulator, reference: str) -> None:
+    official, ours = clients(emu)
+    sent = [
+        c.send_email_notification("a@example.com", TEMPLATE_PLAIN, reference=reference)
+        for c in (official, ours)
+    ]
+    assert [s["reference"] for s in sent] == [reference, reference]
+    result = same(official, ours, lambda c: c.get_all_notifications(reference=reference))
+    assert result[0] == "returned"
+    assert {n["id"] for n in result[1]["notifications"]} == {s["id"] for s in sent}
+
+
+@pytest.mark.parametrize(
+    "value", ["a b", "../templates", "x#y", "x?status=created", "%2F", "\u00e9", " ", "1/2"]
+)
+def test_awkward_ids_in_paths_get_the_same_answer(emu: NotifyEmulator, value: str) -> None:
+    official, ours = clients(emu)
+    for call in (
+        lambda c: c.get_notification_by_id(value),
+        lambda c: c.get_template(value),
+        lambda c: c.get_template_version(TEMPLATE_PLAIN, value),
+        lambda c: c.get_all_templates(value),
+        lambda c: c.post_template_preview(value, {}),
+    ):
+        same(official, ours, call)
+
+
+@pytest.mark.parametrize(
+    "personalisation",
+    [
+        {"name": "\u00c5sa \u2013 \U0001f600", "reference_number": "<b>&amp;</b>"},
+        {"name": ["a", "b"], "reference_number": {"nested": [1, None, True]}},
+        {"name": ("x", "y"), "reference_number": 1.5},
+        {"NAME": "upper", "reference number": 0},
+    ],
+    ids=["unicode", "nested", "tuple", "insensitive-keys"],
+)
+def test_personalisation_values_are_sent_alike(
+    emu: NotifyEmulator, personalisation: dict[str, Any]
+) -> None:
+    official, ours = clients(emu)
+    send: Call = lambda c: without_id(  # noqa: E731
+        c.send_email_notification("a@example.com", TEMPLATE_WELCOME, personalisation)
+    )
+    assert same(official, ours, send)[0] == "returned"
+    preview: Call = lambda c: c.post_template_preview(TEMPLATE_WELCOME, personalisation)  # noqa: E731
+    assert same(official, ours, preview)[0] == "returned"
+
+
+def test_set_personalisation_values_are_sent_as_lists_alike(emu: NotifyEmulator) -> None:
+    official, ours = clients(emu)
+    values = {"name": {"only"}, "reference_number": 1}
+    send: Call = lambda c: without_id(  # noqa: E731
+        c.send_email_notification("a@example.com", TEMPLATE_WELCOME, values)
+    )
+    result = same(official, ours, send)
+    assert result[0] == "returned"
+    assert "only" in result[1]["content"]["body"]
+
+
+@pytest.mark.parametrize("suffix", ["/", "/some/path", "/some/path/"])
+def test_a_path_in_base_url_is_dropped_alike(emu: NotifyEmulator, suffix: str) -> None:
+    key = emu.api_keys["test"]
+    url = emu.base_url + suffix
+    official = Official(key, base_url=url)  # type: ignore[no-untyped-call]
+    ours = Ours(key, url)
+    assert same(official, ours, lambda c: c.get_template(TEMPLATE_PLAIN))[0] == "returned"
+    result = same(official, ours, lambda c: c.get_all_notifications())
+    assert result[1]["links"]["current"] == emu.base_url + "/v2/notifications"
