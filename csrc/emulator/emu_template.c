@@ -908,40 +908,47 @@ int emu_strlist_add_unique(emu_strlist *l, const char *s)
     if (!key)
         return -1;
     for (size_t i = 0; i < l->n; i++) {
-        char *other = emu_insensitive_key(l->items[i]);
-        if (!other) {
-            free(key);
-            return -1;
-        }
-        int same = strcmp(key, other) == 0;
-        free(other);
-        if (same) {
+        if (strcmp(key, l->keys[i]) == 0) {
             free(key);
             return 0;
         }
     }
-    free(key);
     if (l->n == l->cap) {
         size_t cap = l->cap ? l->cap * 2 : 8;
         char **items = realloc(l->items, cap * sizeof(*items));
-        if (!items)
+        if (!items) {
+            free(key);
             return -1;
+        }
         l->items = items;
+        char **keys = realloc(l->keys, cap * sizeof(*keys));
+        if (!keys) {
+            free(key);
+            return -1;
+        }
+        l->keys = keys;
         l->cap = cap;
     }
     char *copy = strdup(s);
-    if (!copy)
+    if (!copy) {
+        free(key);
         return -1;
-    l->items[l->n++] = copy;
+    }
+    l->items[l->n] = copy;
+    l->keys[l->n] = key;
+    l->n++;
     return 0;
 }
 
 /* Frees every string and the array; the list is left empty. */
 void emu_strlist_free(emu_strlist *l)
 {
-    for (size_t i = 0; i < l->n; i++)
+    for (size_t i = 0; i < l->n; i++) {
         free(l->items[i]);
+        free(l->keys[i]);
+    }
     free(l->items);
+    free(l->keys);
     memset(l, 0, sizeof(*l));
 }
 

@@ -14,6 +14,7 @@
 typedef struct emu_strlist {
     size_t n, cap;
     char **items;
+    char **keys; /* internal: the normalised form of each item */
 } emu_strlist;
 
 void emu_strlist_init(emu_strlist *l);
