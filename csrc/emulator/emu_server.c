@@ -1127,7 +1127,9 @@ static void web_page(emu_server *s, req *r)
                  "td,th{border-bottom:1px solid #b1b4b6;padding:.4em;text-align:left;"
                  "vertical-align:top}"
                  "pre{white-space:pre-wrap;margin:0;font-family:inherit}"
-                 ".status{font-weight:bold}</style></head><body>"
+                 ".msg{min-width:20em}.status{font-weight:bold}"
+                 ".small{font-size:.8em;color:#505a5f}"
+                 ".id{font-family:monospace;font-size:.75em}</style></head><body>"
                  "<h1>GOV.UK Notify emulator</h1>");
     emu_store_lock(&s->store);
     emu_buf_addf(&b, "<p>%zu notifications stored, newest first. This page refreshes itself.</p>",
@@ -1143,13 +1145,15 @@ static void web_page(emu_server *s, req *r)
         emu_iso_time(n->updated_us, updated);
         emu_buf_adds(&b, "<tr><td>");
         emu_buf_add_html(&b, n->email_address);
-        emu_buf_adds(&b, "</td><td><strong>");
+        emu_buf_adds(&b, "</td><td class=\"msg\"><strong>");
         emu_buf_add_html(&b, n->subject);
         emu_buf_adds(&b, "</strong><pre>");
         emu_buf_add_html(&b, n->body);
         emu_buf_addf(&b, "</pre></td><td class=\"status\">%s</td><td>", emu_status_name(n->status));
         emu_buf_add_html(&b, n->reference ? n->reference : "");
-        emu_buf_addf(&b, "</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>",
+        emu_buf_addf(&b,
+                     "</td><td>%s</td><td class=\"small\">%s</td><td class=\"small\">%s</td>"
+                     "<td class=\"small\">%s</td><td class=\"id\">%s</td></tr>",
                      emu_key_type_name(n->key_type), created, n->sent_us ? sent : "",
                      n->status >= EMU_STATUS_DELIVERED ? updated : "", n->id);
     }
