@@ -605,3 +605,68 @@ def test_from_email_is_the_senders_local_part_at_the_email_domain(
         json_body={"email_address": "a@example.com", "template_id": PLAIN},
     )
     assert resp.json()["content"]["from_email"] == "my.service@notify.example.gov.uk"
+
+
+# ---- email address syntax (§2.1) -----------------------------------------------------------
+
+LABEL = "a" * 63
+VALID_ADDRESSES = [
+    "first.last@example.com",
+    "a+b@example.co.uk",
+    "x@sub-domain.example.com",
+    "UPPER@EXAMPLE.COM",
+    "o'brien@example.com",
+    "{}|~`^#$%&*!/=?@example.com",
+    "a@1.example.com",
+    "a@a-b--c.example",
+    "a@xn--bcher-kva.example",
+    "a@b\u00fccher.example",  # IDNA-encoded before the label checks
+    "a@\u0440\u0444.example",
+    "a@example.xn--p1ai",
+    " a@example.com\n",  # surrounding whitespace is stripped
+    "a@exa\u200bmple.com",  # zero-width and full-width spaces are removed everywhere
+    "a\u00a0@example.com",
+    "a" * 308 + "@example.com",  # 320 characters
+    f"a@{LABEL}.{LABEL}.{LABEL}.{'a' * 57}.com",  # a 253-character hostname
+]
+INVALID_ADDRESSES = [
+    "a@b",
+    "@example.com",
+    "a@",
+    "a@b@example.com",
+    "a b@example.com",
+    "a\n@example.com",
+    "a@exa mple.com",
+    "a@.example.com",
+    "a@example..com",
+    "a..b@example.com",
+    "a@example.com.",
+    "a@-example.com",
+    "a@example-.com",
+    "a@exa_mple.com",
+    "\u00e9@example.com",
+    '"a"@example.com',
+    "a(b)@example.com",
+    "a@[127.0.0.1]",
+    "a@127.0.0.1",
+    "a@example.c",
+    "a@example.123",
+    "a@example.co-uk",
+    "a@example.xn--",
+    f"a@{'a' * 64}.com",
+    "a" * 309 + "@example.com",  # 321 characters
+    f"a@{LABEL}.{LABEL}.{LABEL}.{'a' * 58}.com",  # a 254-character hostname
+]
+
+
+@pytest.mark.parametrize("address", VALID_ADDRESSES)
+def test_valid_email_addresses_are_accepted(emu: NotifyEmulator, address: str) -> None:
+    resp = post(emu, "test", email_address=address)
+    assert resp.status_code == 201, resp.text
+
+
+@pytest.mark.parametrize("address", INVALID_ADDRESSES)
+def test_invalid_email_addresses_are_refused(emu: NotifyEmulator, address: str) -> None:
+    resp = post(emu, "test", email_address=address)
+    assert resp.status_code == 400
+    assert errors(resp) == [("ValidationError", "email_address Not a valid email address")]
