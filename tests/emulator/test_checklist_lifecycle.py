@@ -196,6 +196,31 @@ def test_retention_deletes_the_notification(notify_emulator_factory: EmulatorFac
     assert listed["notifications"] == []
 
 
+@pytest.mark.parametrize(
+    ("status", "completed"),
+    [
+        ("created", False),
+        ("sending", False),
+        ("delivered", True),
+        ("permanent-failure", True),
+        ("temporary-failure", True),
+        ("technical-failure", True),
+    ],
+)
+def test_completed_at_is_set_only_for_completed_statuses(
+    notify_emulator_factory: EmulatorFactory, status: str, completed: bool
+) -> None:
+    emulator = notify_emulator_factory(config=config(None, created_to_sending_ms=3_600_000))
+    id_ = post(emulator, "anyone@example.com")
+    emulator.set_status(id_, "sending")
+    emulator.set_status(id_, status)
+    got = get(emulator, id_)
+    assert got["status"] == status
+    assert (got["completed_at"] is not None) is completed
+    if completed:
+        assert when(got["completed_at"]) >= when(got["sent_at"])
+
+
 # ---- callbacks ---------------------------------------------------------------------------
 
 

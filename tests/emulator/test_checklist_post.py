@@ -400,7 +400,14 @@ def test_live_key_on_a_live_service_may_send_to_anyone(emu: NotifyEmulator) -> N
 # ---- 10. smoke-test addresses ------------------------------------------------------------
 
 
-@pytest.mark.parametrize("address", [*SMOKE, "Simulate-Delivered@Notifications.Service.Gov.UK"])
+@pytest.mark.parametrize(
+    "address",
+    [
+        *SMOKE,
+        "Simulate-Delivered@Notifications.Service.Gov.UK",
+        " simulate-delivered-2@notifications.service.gov.uk\u200b ",
+    ],
+)
 def test_smoke_test_address_gets_201_but_is_not_stored(emu: NotifyEmulator, address: str) -> None:
     resp = post(emu, "test", email_address=address, reference="smoke")
     assert resp.status_code == 201
@@ -416,6 +423,12 @@ def test_smoke_test_address_gets_201_but_is_not_stored(emu: NotifyEmulator, addr
     }
     second = post(emu, "test", email_address=address)
     assert second.json()["id"] != body["id"]
+
+
+def test_similar_address_is_not_a_smoke_test(emu: NotifyEmulator) -> None:
+    resp = post(emu, "test", email_address="simulate-delivered-4@notifications.service.gov.uk")
+    assert resp.status_code == 201
+    assert [n["id"] for n in emu.notifications()] == [resp.json()["id"]]
 
 
 def test_smoke_test_address_is_still_fully_validated(emu: NotifyEmulator) -> None:
