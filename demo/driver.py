@@ -379,3 +379,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ChildFailed as exc:
         say(f"demo failed: {exc}")
         return 1
+    except ImportError as exc:
+        say(f"demo failed: {exc}. ./scripts/demo installs and builds what the demo needs.")
+        return 1
