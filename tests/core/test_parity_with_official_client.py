@@ -463,15 +463,12 @@ def test_timeout_on_a_stalled_response_is_an_equal_http503_error(
 ) -> None:
     emulator = notify_emulator_factory()
     emulator.faults(stall_rate=1, stall_ms=2500)
-    official, ours = clients(emulator, timeout=0.3)
-    for call in (
-        lambda c: c.send_email_notification("a@example.com", TEMPLATE_PLAIN, reference="stall"),
-        lambda c: c.get_all_notifications(),
-        lambda c: c.get_template(TEMPLATE_PLAIN),
-    ):
+    official, ours = clients(emulator, timeout=0.2)
+    for call in EVERY_METHOD:
         result = same_error(official, ours, call, "HTTP503Error", 503)
         assert result[3:] == ("Request failed", "503 - Request failed")
-    assert emulator.stats()["references"] == {"stall": 2}  # each stored once, as Notify would
+    # each timed-out POST was stored once, as Notify would have stored it
+    assert len(emulator.notifications()) == 2
 
 
 def test_connection_dropped_after_store_is_an_equal_http503_error(emu: NotifyEmulator) -> None:
