@@ -11,6 +11,7 @@ import pytest
 import requests
 
 from django_govuk_notify_outbox.emulator import DEFAULT_REPLY_TO_ID, TEMPLATE_PLAIN, NotifyEmulator
+from django_govuk_notify_outbox.emulator.pytest_plugin import EmulatorFactory
 
 from .helpers import call, errors, send
 
@@ -352,3 +353,35 @@ def test_ids_in_any_uuid_form_find_the_same_objects(emu: NotifyEmulator, form: s
     )
     assert sent.status_code == 201, sent.text
     assert sent.json()["template"]["id"] == TEMPLATE_PLAIN
+
+
+# ---- other services ------------------------------------------------------------------------
+
+
+def test_another_services_notifications_are_invisible(
+    notify_emulator_factory: EmulatorFactory,
+) -> None:
+    plain = {"id": TEMPLATE_PLAIN, "name": "P", "type": "email", "subject": "S", "body": "B"}
+    services = [
+        {
+            "id": f"5b0e5d0a-1d57-4c55-9bd4-8d9a8f7f0d0{n}",
+            "api_keys": [
+                {
+                    "name": "test",
+                    "type": "test",
+                    "secret": f"11111111-aaaa-4aaa-8aaa-0000000000d{n}",
+                }
+            ],
+            "templates": [plain],
+        }
+        for n in (1, 2)
+    ]
+    emulator = notify_emulator_factory(config={"services": services})
+    keys = [s["api_keys"][0]["key"] for s in emulator.config()["services"]]
+    mine = send(emulator, keys[0]).json()["id"]
+    theirs = send(emulator, keys[1]).json()["id"]
+    assert ids_of(call(emulator, "GET", "/v2/notifications", key=keys[0])) == [mine]
+    assert ids_of(call(emulator, "GET", "/v2/notifications", key=keys[1])) == [theirs]
+    resp = call(emulator, "GET", f"/v2/notifications/{theirs}", key=keys[0])
+    assert resp.status_code == 404
+    assert resp.json() == NOT_FOUND
