@@ -14,6 +14,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,7 +60,7 @@ struct emu_server {
     emu_lifecycle lc;
     emu_callbacks *callbacks;
     svc_state *svc;
-    int port;
+    _Atomic int port; /* written once the daemon runs, read by its threads */
     char *bound_host;
 
     pthread_mutex_t fault_lock;
@@ -1709,9 +1710,12 @@ int emu_server_start(emu_server *s, emu_errors *errs)
         return -1;
     }
     s->threads_started = 1;
-    if (s->faults.refuse_connections_ms > 0) {
+    pthread_mutex_lock(&s->fault_lock);
+    double refuse = s->faults.refuse_connections_ms;
+    pthread_mutex_unlock(&s->fault_lock);
+    if (refuse > 0) {
         pthread_mutex_lock(&s->timer_lock);
-        s->refuse_request_ms = s->faults.refuse_connections_ms;
+        s->refuse_request_ms = refuse;
         pthread_cond_signal(&s->timer_cond);
         pthread_mutex_unlock(&s->timer_lock);
     }
