@@ -145,7 +145,7 @@ def final(emulator: NotifyEmulator, id_: str) -> dict[str, Any]:
 def test_test_key_notification_reaches_the_simulated_status(
     notify_emulator_factory: EmulatorFactory, address: str, status: str
 ) -> None:
-    emulator = notify_emulator_factory(config=config(None))
+    emulator = notify_emulator_factory(config=config(None, created_to_sending_ms=400))
     id_ = post(emulator, address)
     first = get(emulator, id_)
     assert (first["status"], first["sent_at"], first["completed_at"]) == ("created", None, None)
