@@ -82,6 +82,8 @@ elif _DB == "sqlite":
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": os.environ.get("NGO_SQLITE_PATH", ":memory:"),
+            # A file, so other processes can share the test database (default: memory).
+            "TEST": {"NAME": os.environ.get("NGO_SQLITE_TEST_PATH")},
         }
     }
 else:

@@ -28,8 +28,11 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def needs_shared_database() -> None:
-    if connection.vendor == "sqlite":
-        pytest.skip("needs a database other connections and processes can share (NGO_TEST_DB)")
+    if connection.vendor == "sqlite" and connection.is_in_memory_db():
+        pytest.skip(
+            "needs a database other processes can share: NGO_TEST_DB=postgresql|mariadb, "
+            "or NGO_SQLITE_TEST_PATH=/tmp/file.sqlite3"
+        )
 
 
 @pytest.mark.django_db(transaction=True)
