@@ -400,9 +400,10 @@ static const char *key_type_upper(int type)
     return type == EMU_KEY_TEAM ? "TEAM" : type == EMU_KEY_TEST ? "TEST" : "LIVE";
 }
 
-/* Rate limit (token bucket) and daily limit, before the body is read
- * (§2.2 step 2). Returns 0, or -1 with a 429 response set. */
-static int check_limits(emu_server *s, req *r, const auth_result *a)
+/* Rate limit (token bucket, shared by every POST /v2/notifications/<type>)
+ * and, for emails, the daily email limit, before the body is read (§2.2
+ * step 2). Returns 0, or -1 with a 429 response set. */
+static int check_limits(emu_server *s, req *r, const auth_result *a, int email)
 {
     svc_state *st = &s->svc[a->svc_index];
     int64_t now = emu_now_us();
@@ -423,7 +424,7 @@ static int check_limits(emu_server *s, req *r, const auth_result *a)
         respond_error(r, 429, "RateLimitError", msg);
         return -1;
     }
-    if (a->key_type != EMU_KEY_TEST && a->svc->email_message_limit > 0 &&
+    if (email && a->key_type != EMU_KEY_TEST && a->svc->email_message_limit > 0 &&
         daily + 1 > a->svc->email_message_limit) {
         snprintf(msg, sizeof(msg), "Exceeded send limits (email: %ld) for today",
                  a->svc->email_message_limit);
@@ -529,7 +530,7 @@ static int blank(const char *s)
 static int post_email(emu_server *s, struct MHD_Connection *conn, req *r, const auth_result *a,
                       const char *root)
 {
-    if (check_limits(s, r, a))
+    if (check_limits(s, r, a, 1))
         return 0;
     if (r->too_big) {
         respond_error(r, 413, "BadRequestError", "Request entity too large");
@@ -1285,10 +1286,13 @@ static void route_v2(emu_server *s, struct MHD_Connection *conn, req *r, const c
         switch (kind) {
         case R_EMAIL: post_email(s, conn, r, &a, root); break;
         case R_SMS:
-            respond_error(r, 400, "BadRequestError", "Service is not allowed to send text messages");
+            if (!check_limits(s, r, &a, 0))
+                respond_error(r, 400, "BadRequestError",
+                              "Service is not allowed to send text messages");
             break;
         case R_LETTER:
-            respond_error(r, 400, "BadRequestError", "Service is not allowed to send letters");
+            if (!check_limits(s, r, &a, 0))
+                respond_error(r, 400, "BadRequestError", "Service is not allowed to send letters");
             break;
         case R_LIST: list_notifications(s, conn, r, &a, root); break;
         case R_ONE: get_notification(s, r, &a, seg[2], root); break;

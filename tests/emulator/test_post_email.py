@@ -318,3 +318,16 @@ def test_one_token_is_reusable_within_its_window(notify_emulator: NotifyEmulator
         assert resp.status_code == 201
     assert len(notify_emulator.notifications()) == 3
     time.sleep(0)
+
+
+def test_sms_and_letter_posts_spend_the_same_rate_limit_bucket(
+    notify_emulator_factory: EmulatorFactory,
+) -> None:
+    emulator, keys = _limited(notify_emulator_factory, rate_limit=6)  # capacity 3
+    sms = call(emulator, "POST", "/v2/notifications/sms", key=keys["live"], json_body={})
+    assert errors(sms) == [("BadRequestError", "Service is not allowed to send text messages")]
+    letter = call(emulator, "POST", "/v2/notifications/letter", key=keys["live"], json_body={})
+    assert errors(letter) == [("BadRequestError", "Service is not allowed to send letters")]
+    resp = send(emulator, key=keys["live"])
+    assert resp.status_code == 429
+    assert errors(resp)[0][0] == "RateLimitError"
