@@ -78,5 +78,15 @@ def sync_until_settled(max_runs: int = 30) -> list[outbox.SyncSummary]:
     return summaries
 
 
+def database_is_shared() -> bool:
+    """True when other processes can reach the test database (not in-memory SQLite)."""
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        return True
+    name = str(connection.settings_dict["NAME"])
+    return name != ":memory:" and "mode=memory" not in name
+
+
 def reload(message: EmailMessage) -> EmailMessage:
     return EmailMessage.objects.get(pk=message.pk)

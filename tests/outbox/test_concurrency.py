@@ -22,13 +22,13 @@ from django_govuk_notify_outbox import outbox, statuses
 from django_govuk_notify_outbox.models import EmailMessage, SyncLease
 from django_govuk_notify_outbox.utils import send_email_notification
 
-from .conftest import TEMPLATE_PLAIN, outbox_settings, sync_until_settled
+from .conftest import TEMPLATE_PLAIN, database_is_shared, outbox_settings, sync_until_settled
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def needs_shared_database() -> None:
-    if connection.vendor == "sqlite" and connection.is_in_memory_db():
+    if not database_is_shared():
         pytest.skip(
             "needs a database other processes can share: NGO_TEST_DB=postgresql|mariadb, "
             "or NGO_SQLITE_TEST_PATH=/tmp/file.sqlite3"

@@ -10,14 +10,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.db import connection, transaction
+from django.db import transaction
 from pytest_django.fixtures import Settings as SettingsWrapper
 
 from django_govuk_notify_outbox import statuses
 from django_govuk_notify_outbox.models import EmailMessage
 from django_govuk_notify_outbox.utils import send_email_notification
 
-from .conftest import TEMPLATE_PLAIN, outbox_settings
+from .conftest import TEMPLATE_PLAIN, database_is_shared, outbox_settings
 from .test_concurrency import _worker_env
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -38,7 +38,7 @@ def test_an_email_leaves_within_seconds_of_the_commit_without_beat(
     emulator: Any, settings: SettingsWrapper
 ) -> None:
     celery = pytest.importorskip("celery")
-    if connection.vendor == "sqlite" and connection.is_in_memory_db():
+    if not database_is_shared():
         pytest.skip("the worker process needs a shared database (NGO_TEST_DB)")
     if not _redis_available():
         pytest.skip("needs Redis on 127.0.0.1:6379")
