@@ -685,15 +685,11 @@ def test_invalid_email_addresses_are_refused(emu: NotifyEmulator, address: str) 
     assert errors(resp) == [("ValidationError", "email_address Not a valid email address")]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="emulator: POST /v2/notifications/sms|letter answers 400 without spending a token; "
-    "Notify's bucket is per service and key type, shared by sms, email and letter (§5.1)",
-)
 @pytest.mark.parametrize("other", ["sms", "letter"])
 def test_rate_limit_bucket_is_shared_with_sms_and_letter_posts(
     emu: NotifyEmulator, other: str
 ) -> None:
+    # §5.1: one bucket per service and key type, spent by sms, email and letter posts.
     api_key = key(emu, "live", RATE_SERVICE)
     resp = call(emu, "POST", f"/v2/notifications/{other}", key=api_key, json_body={})
     assert resp.status_code == 400  # spends the bucket's only token
