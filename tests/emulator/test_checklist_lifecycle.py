@@ -360,3 +360,28 @@ def test_callback_that_times_out_is_retried(
     assert [b["id"] for b in bodies] == [id_, id_]
     wait_for(lambda: emulator.stats()["callbacks"]["succeeded"] == 1)
     assert emulator.stats()["callbacks"]["retried"] >= 1
+
+
+def test_callback_after_the_sending_timeout_reports_temporary_failure(
+    notify_emulator_factory: EmulatorFactory, receiver: Receiver
+) -> None:
+    emulator = notify_emulator_factory(
+        config=config(receiver.url, created_to_sending_ms=3_600_000, sending_timeout_ms=300)
+    )
+    id_ = post(emulator, "anyone@example.com")
+    emulator.set_status(id_, "sending")
+    (body,) = wait_for(receiver.bodies)
+    assert (body["id"], body["status"]) == (id_, "temporary-failure")
+    assert body["completed_at"] == get(emulator, id_)["completed_at"]
+
+
+@pytest.mark.parametrize("success", [201, 202, 204])
+def test_any_2xx_answer_is_a_delivered_callback(
+    notify_emulator_factory: EmulatorFactory, receiver: Receiver, success: int
+) -> None:
+    receiver.script = [success]
+    emulator = notify_emulator_factory(config=config(receiver.url))
+    post(emulator, "anyone@example.com")
+    wait_for(lambda: emulator.stats()["callbacks"]["succeeded"] == 1)
+    time.sleep(0.2)
+    assert len(receiver.received) == 1
