@@ -80,7 +80,7 @@ class SyncSummary:
         shown = ", ".join(
             f"{k}={v}" for k, v in fields.items() if k not in ("ran", "reason", "duration") and v
         )
-        paused = " (sending paused: Notify refused the API key)" if self.auth_paused else ""
+        paused = " (sending paused: Notify refused the API key or URL)" if self.auth_paused else ""
         return f"sync done in {self.duration:.2f}s: {shown or 'nothing to do'}{paused}"
 
 
@@ -209,7 +209,14 @@ def _json(result: Result) -> Any:
 
 
 def _is_auth_error(result: Result) -> bool:
+    """401/403: Notify refused the API key."""
     return str(result.outcome) == REJECTED and result.status_code in AUTH_STATUSES
+
+
+def _refused_service(result: Result) -> bool:
+    """Refused by the service rather than for this email: a 401/403 (the API key), or a
+    404/405 from an endpoint that always exists (GOVUK_NOTIFY_BASE_URL is wrong)."""
+    return str(result.outcome) == REJECTED and result.status_code in (*AUTH_STATUSES, 404, 405)
 
 
 # --- the lease -------------------------------------------------------------------------------
@@ -271,16 +278,16 @@ def _pause_for_auth(result: Result, message_id: int | None) -> None:
             auth_paused_message=text, auth_checked_at=now
         )
     logger.error(
-        "outbox: GOV.UK Notify refused the API key (%s). Sending is paused; every email "
-        "stays queued without spending its attempts until a later run succeeds. "
-        "Check GOVUK_NOTIFY_API_KEY.",
+        "outbox: GOV.UK Notify refused the outbox's requests (%s). Sending is paused; every "
+        "email stays queued without spending its attempts until a later run succeeds. "
+        "Check GOVUK_NOTIFY_API_KEY and GOVUK_NOTIFY_BASE_URL.",
         text,
     )
     if message_id is not None and updated:
         EmailEvent.objects.create(
             message_id=message_id,
             kind=EmailEvent.Kind.INFO,
-            detail=f"Sending paused: Notify refused the API key ({text})",
+            detail=f"Sending paused: Notify refused the request ({text})",
         )
 
 
@@ -310,7 +317,7 @@ def _probe_auth(
     if str(result.outcome) == ACCEPTED:
         _resume_after_auth()
         return True
-    if _is_auth_error(result):
+    if _refused_service(result):
         _pause_for_auth(result, None)
     else:
         SyncLease.objects.filter(pk=SyncLease.SINGLETON_ID).update(auth_checked_at=now)
@@ -467,7 +474,7 @@ class _Run:
             self._after_not_found(message, now)
             return
         event.save()
-        if _is_auth_error(result):
+        if _refused_service(result):
             self._auth_error(message, result)
             return
         delay = backoff_delay(message.attempts, self.settings)
@@ -639,7 +646,7 @@ class _Run:
             ):
                 self.summary.accepted += 1
             return
-        if _is_auth_error(result):
+        if _refused_service(result):
             self._auth_error(message, result)
             return
         error = _error_text(result)
@@ -688,7 +695,8 @@ class _Run:
             self.summary.unknown += 1
 
     def _auth_error(self, message: EmailMessage, result: Result) -> None:
-        """401/403: the attempt does not count; the email stays queued; sending pauses."""
+        """Refused by the service (key or base URL): the attempt does not count, the email
+        stays queued, sending pauses."""
         now = timezone.now()
         if message.attempt_started_at is not None:
             EmailMessage.objects.filter(
@@ -747,7 +755,7 @@ class _Run:
             self.summary.http_requests += 1
             data = _json(result)
             if str(result.outcome) != ACCEPTED or not isinstance(data, dict):
-                if _is_auth_error(result):
+                if _refused_service(result):
                     self._auth_error_on_poll(result, due[0])
                 logger.warning("outbox: listing notifications failed: %s", _error_text(result))
                 break

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+import http.server
+import threading
 import time
 import uuid
 from datetime import timedelta
@@ -210,3 +212,50 @@ def test_a_failed_look_up_is_retried_later_and_nothing_is_resent_meanwhile(
     assert stored.status not in statuses.TO_SEND
     assert stored.attempts == 1
     assert emulator.stats()["references"] == {stored.sent_reference: 1}
+
+
+class _NotNotify(http.server.BaseHTTPRequestHandler):
+    """A web server that is not Notify: 404 for every request (a wrong base URL)."""
+
+    def _not_found(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        self.rfile.read(length)
+        body = b'{"message": "The requested URL was not found on the server.", "result": "error"}'
+        self.send_response(404)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_GET = do_POST = _not_found
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+def test_a_wrong_base_url_pauses_sending_instead_of_failing_every_email(
+    emulator: Any, settings: SettingsWrapper
+) -> None:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _NotNotify)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        settings.GOVUK_NOTIFY_BASE_URL = f"http://127.0.0.1:{server.server_address[1]}"
+        messages = [
+            send_email_notification(f"u{n}@example.gov.uk", TEMPLATE_PLAIN) for n in range(3)
+        ]
+        summary = outbox.sync()
+        assert summary.auth_paused
+        assert "404" in SyncLease.objects.get().auth_paused_message
+        for message in messages:
+            stored = reload(message)
+            assert stored.status == statuses.SENDING_TO_NOTIFY
+            assert stored.attempts == 0
+        assert outbox.sync().auth_paused  # the probe still gets a 404
+    finally:
+        server.shutdown()
+        server.server_close()
+    settings.GOVUK_NOTIFY_BASE_URL = emulator.base_url
+    summary = outbox.sync()
+    assert summary.accepted == 3
+    assert not SyncLease.objects.get().auth_paused
