@@ -698,3 +698,28 @@ def test_rate_limit_bucket_is_shared_with_sms_and_letter_posts(
     assert errors(resp)[0][0] == "RateLimitError"
     resp = call(emu, "POST", f"/v2/notifications/{other}", key=api_key, json_body={})
     assert resp.status_code == 429
+
+
+def test_token_bucket_is_checked_before_the_daily_limit(
+    notify_emulator_factory: EmulatorFactory,
+) -> None:
+    config = {
+        "services": [
+            {
+                "id": RATE_SERVICE,
+                "rate_limit": 3,  # one token
+                "email_message_limit": 1,
+                "api_keys": keys(6),
+                "templates": [template(PLAIN, "Plain", "Hello")],
+            }
+        ]
+    }
+    emulator = notify_emulator_factory(config=config)
+    api_key = key(emulator, "live", RATE_SERVICE)
+    body = f'{{"email_address":"a@example.com","template_id":"{PLAIN}"}}'.encode()
+    assert post_raw(emulator, api_key, body).status_code == 201  # spends both limits
+    resp = post_raw(emulator, api_key, body)
+    assert resp.status_code == 429
+    assert errors(resp) == [
+        ("RateLimitError", "Exceeded rate limit for key type LIVE of 3 requests per 60 seconds")
+    ]
