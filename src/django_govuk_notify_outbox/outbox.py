@@ -21,6 +21,7 @@ import time
 import uuid
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
+from datetime import timezone as dt_timezone
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
 
@@ -211,6 +212,21 @@ def _json(result: Result) -> Any:
 def _is_auth_error(result: Result) -> bool:
     """401/403: Notify refused the API key."""
     return str(result.outcome) == REJECTED and result.status_code in AUTH_STATUSES
+
+
+def _daily_limit_reached(result: Result) -> bool:
+    """A 429 for Notify's daily message limit (TooManyRequestsError), not its rate limit."""
+    data = _json(result)
+    errors = data.get("errors") if isinstance(data, dict) else None
+    return isinstance(errors, list) and any(
+        isinstance(e, dict) and e.get("error") == "TooManyRequestsError" for e in errors
+    )
+
+
+def _next_utc_midnight(now: datetime) -> datetime:
+    """The first midnight UTC after ``now`` (when Notify's daily counters start again)."""
+    day = now.astimezone(dt_timezone.utc).date() + timedelta(days=1)
+    return datetime(day.year, day.month, day.day, tzinfo=dt_timezone.utc)
 
 
 def _refused_service(result: Result) -> bool:
@@ -658,6 +674,19 @@ class _Run:
                 last_error=error,
             ):
                 self.summary.failed += 1
+            return
+        if outcome == THROTTLED and _daily_limit_reached(result):
+            # Notify's daily limit resets at midnight UTC: wait for it without spending
+            # attempts (retrying sooner cannot succeed).
+            if message.transition(
+                statuses.RETRYING_SEND_TO_NOTIFY,
+                where={"attempt_started_at": started},
+                attempts=max(0, message.attempts - 1),
+                attempt_started_at=None,
+                next_action_at=_next_utc_midnight(now) + timedelta(seconds=random.uniform(0, 60)),
+                last_error=f"Daily limit reached; waiting for midnight UTC: {error}"[:500],
+            ):
+                self.summary.retrying += 1
             return
         if outcome in (THROTTLED, NOT_SENT):
             if message.attempts >= self.settings.max_attempts:

@@ -259,3 +259,31 @@ def test_a_wrong_base_url_pauses_sending_instead_of_failing_every_email(
     summary = outbox.sync()
     assert summary.accepted == 3
     assert not SyncLease.objects.get().auth_paused
+
+
+def test_the_daily_limit_waits_for_midnight_utc_without_spending_attempts(
+    notify_emulator: Any, notify_emulator_factory: Any, settings: SettingsWrapper
+) -> None:
+    config = copy.deepcopy(notify_emulator.config())
+    for name in ("host", "port"):
+        config.pop(name, None)
+    service = config["services"][0]
+    for key in service["api_keys"]:
+        key.pop("key", None)
+    service["email_message_limit"] = 2
+    emulator = notify_emulator_factory(config=config)
+    settings.GOVUK_NOTIFY_API_KEY = emulator.api_keys["live"]
+    settings.GOVUK_NOTIFY_BASE_URL = emulator.base_url
+    messages = [send_email_notification(f"d{n}@example.gov.uk", TEMPLATE_PLAIN) for n in range(3)]
+    summary = outbox.sync()
+    assert summary.accepted == 2
+    limited = [reload(m) for m in messages if reload(m).status == statuses.RETRYING_SEND_TO_NOTIFY]
+    assert len(limited) == 1
+    (stored,) = limited
+    assert stored.attempts == 0
+    assert "Daily limit reached" in stored.last_error
+    assert "TooManyRequestsError" in stored.last_error
+    now = timezone.now()
+    midnight = (now + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    assert stored.next_action_at is not None
+    assert midnight <= stored.next_action_at <= midnight + timedelta(seconds=60)
