@@ -463,7 +463,7 @@ def test_timeout_on_a_stalled_response_is_an_equal_http503_error(
 ) -> None:
     emulator = notify_emulator_factory()
     emulator.faults(stall_rate=1, stall_ms=2500)
-    official, ours = clients(emulator, timeout=0.2)
+    official, ours = clients(emulator, timeout=0.1)
     for call in EVERY_METHOD:
         result = same_error(official, ours, call, "HTTP503Error", 503)
         assert result[3:] == ("Request failed", "503 - Request failed")
