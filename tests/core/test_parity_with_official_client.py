@@ -290,6 +290,14 @@ MISSING = str(uuid.UUID(int=0xF0F0))
         (lambda c: c.get_all_templates("letter"), 200),
         (lambda c: c.post_template_preview(TEMPLATE_WELCOME, {"name": "A"}), 400),
         (lambda c: c.post_template_preview(MISSING, {}), 404),
+        (lambda c: c.send_email_notification(None, TEMPLATE_PLAIN), 400),
+        (lambda c: c.send_email_notification(12345, 123), 400),
+        (lambda c: c.send_email_notification("a@example.com", TEMPLATE_PLAIN, "x"), 400),
+        (lambda c: c.send_email_notification("a@example.com", TEMPLATE_PLAIN, reference=7), 400),
+        (lambda c: c.get_all_notifications(status=["created", "elephant"]), 400),
+        (lambda c: c.get_all_notifications(include_jobs="false"), 400),
+        (lambda c: c.get_all_templates("sms&x=1"), 400),
+        (lambda c: c.post_template_preview(TEMPLATE_WELCOME, "not an object"), 400),
     ],
 )
 def test_http_errors_are_equal_exceptions(emu: NotifyEmulator, call: Call, status: int) -> None:
