@@ -404,3 +404,12 @@ def test_links_encode_query_values_as_werkzeug_does(emu: NotifyEmulator) -> None
         "current": f"{emu.base_url}/v2/notifications?{expected}",
         "next": f"{emu.base_url}/v2/notifications?{expected}&older_than={id_}",
     }
+
+
+def test_list_uses_only_the_first_reference_and_older_than(emu: NotifyEmulator) -> None:
+    ids = send_ids(emu, 4, prefix="ref-")
+    resp = listing(emu, "?reference=ref-1&reference=ref-2")
+    assert ids_of(resp) == [ids[1]]
+    assert resp.json()["links"]["current"] == f"{emu.base_url}/v2/notifications?reference=ref-1"
+    resp = listing(emu, f"?older_than={ids[2]}&older_than={ids[1]}")
+    assert ids_of(resp) == [ids[1], ids[0]]
