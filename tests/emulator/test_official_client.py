@@ -13,7 +13,7 @@ import uuid
 from typing import Any
 
 import pytest
-from notifications_python_client.errors import HTTP503Error, HTTPError
+from notifications_python_client.errors import HTTP503Error, HTTPError, InvalidResponse
 from notifications_python_client.notifications import NotificationsAPIClient
 
 from django_govuk_notify_outbox.emulator import (
@@ -421,3 +421,22 @@ def test_dropped_connection_after_store_is_http503(notify_emulator: NotifyEmulat
     assert type(err) is HTTP503Error
     assert (err.status_code, err.message) == (503, "Request failed")
     assert [n["reference"] for n in notify_emulator.notifications()] == ["d1"]
+
+
+def test_non_json_2xx_is_invalid_response(notify_emulator: NotifyEmulator) -> None:
+    # The emulator's own web page at / is HTML: the only 2xx that is not JSON.
+    with pytest.raises(InvalidResponse) as info:
+        official(notify_emulator).get("/")
+    assert info.value.status_code == 200
+    assert info.value.message == "No JSON response object could be decoded"
+
+
+def test_unknown_route_is_an_http_error_with_the_legacy_string_message(
+    notify_emulator: NotifyEmulator,
+) -> None:
+    err = raised(lambda: official(notify_emulator).get("/v2/no-such-route"))
+    assert (type(err), err.status_code) == (HTTPError, 404)
+    assert err.message == (
+        "The requested URL was not found on the server. If you entered the URL manually "
+        "please check your spelling and try again."
+    )
