@@ -16,6 +16,13 @@ from typing import Any
 import jwt
 import pytest
 import requests
+from notifications_python_client.authentication import decode_jwt_token
+from notifications_python_client.errors import (
+    TokenAlgorithmError,
+    TokenDecodeError,
+    TokenError,
+    TokenExpiredError,
+)
 
 from django_govuk_notify_outbox.emulator import DEFAULT_SERVICE_ID, TEMPLATE_PLAIN, NotifyEmulator
 from django_govuk_notify_outbox.emulator.pytest_plugin import EmulatorFactory
@@ -366,3 +373,90 @@ def test_token_after_two_spaces_is_403_general(notify_emulator: NotifyEmulator) 
 def test_bearer_without_a_token_is_401_scheme(notify_emulator: NotifyEmulator) -> None:
     resp = get(notify_emulator, "Bearer")
     assert resp.json() == auth_error(401, "Unauthorized: authentication bearer scheme must be used")
+
+
+# ---- claims against the reference implementation ------------------------------------------
+# Notify's auth.py runs notifications-python-client's decode_jwt_token for each key and maps
+# its exceptions (§1.3): TokenExpiredError -> clock error, TokenAlgorithmError -> not HS256,
+# TokenDecodeError -> try the next key (so "API key not found"), other TokenError -> general.
+# The installed client and PyJWT are the oracle here.
+
+CLAIM_ERRORS = "emulator: PyJWT raises ImmatureSignatureError (clock error) for a future nbf "
+CLAIM_ERRORS += "and DecodeError (next key: API key not found) for a non-numeric nbf or exp"
+
+
+def notify_answer(payload: dict[str, Any], secret: str) -> tuple[int, Any]:
+    """The status and body Notify gives for this token, from the reference decoder."""
+    token = raw_token(payload, secret)
+    try:
+        decode_jwt_token(token, secret)  # type: ignore[no-untyped-call]
+    except TokenExpiredError:
+        return 403, auth_error(403, CLOCK)
+    except TokenAlgorithmError:
+        return 403, auth_error(403, "Invalid token: algorithm used is not HS256")
+    except TokenDecodeError:
+        return 403, auth_error(403, "Invalid token: API key not found")
+    except TokenError:
+        return 403, auth_error(403, GENERAL)
+    return 200, None
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        pytest.param({"nbf": "@past"}, id="nbf-past"),
+        pytest.param({"nbf": "@soon"}, id="nbf-within-leeway"),
+        pytest.param(
+            {"nbf": "@future"},
+            id="nbf-future",
+            marks=pytest.mark.xfail(strict=True, reason=CLAIM_ERRORS),
+        ),
+        pytest.param(
+            {"nbf": "x"}, id="nbf-string", marks=pytest.mark.xfail(strict=True, reason=CLAIM_ERRORS)
+        ),
+        pytest.param(
+            {"nbf": None}, id="nbf-null", marks=pytest.mark.xfail(strict=True, reason=CLAIM_ERRORS)
+        ),
+        pytest.param({"exp": "@future"}, id="exp-future"),
+        pytest.param({"exp": "@recent"}, id="exp-within-leeway"),
+        pytest.param({"exp": "@past"}, id="exp-past"),
+        pytest.param(
+            {"exp": "x"}, id="exp-string", marks=pytest.mark.xfail(strict=True, reason=CLAIM_ERRORS)
+        ),
+        pytest.param(
+            {"exp": None}, id="exp-null", marks=pytest.mark.xfail(strict=True, reason=CLAIM_ERRORS)
+        ),
+        pytest.param({"aud": "notify"}, id="aud"),
+        pytest.param({"sub": "someone"}, id="sub-string"),
+        pytest.param({"sub": 1}, id="sub-number"),
+        pytest.param({"jti": "abc"}, id="jti-string"),
+        pytest.param({"jti": 1}, id="jti-number"),
+        pytest.param({"iat": "abc"}, id="iat-string"),
+        pytest.param({"iat": None}, id="iat-null"),
+        pytest.param({"iat": "@old"}, id="iat-numeric-string-old"),
+        pytest.param({"iat": "@float"}, id="iat-float"),
+        pytest.param({"iat": "@past"}, id="iat-45s-ago"),
+        pytest.param({"iat": "@future"}, id="iat-100s-ahead"),
+        pytest.param({"extra": [1, {"a": None}]}, id="unknown-claim"),
+    ],
+)
+def test_claims_are_judged_as_the_reference_decoder_judges_them(
+    notify_emulator: NotifyEmulator, extra: dict[str, Any]
+) -> None:
+    service_id, secret = split_key(notify_emulator.api_key)
+    when = {
+        "@past": now() - 45,
+        "@recent": now() - 10,
+        "@soon": now() + 10,
+        "@future": now() + 100,
+        "@old": str(now() - 3600),  # a numeric string
+        "@float": time.time(),
+    }
+    payload: dict[str, Any] = {"iss": service_id, "iat": now()}
+    for claim, value in extra.items():
+        payload[claim] = when.get(value, value) if isinstance(value, str) else value
+    status, body = notify_answer(payload, secret)
+    resp = get(notify_emulator, "Bearer " + raw_token(payload, secret))
+    assert resp.status_code == status
+    if body is not None:
+        assert resp.json() == body
