@@ -53,6 +53,9 @@ TEMPLATES = [
 STATIC_URL = "/static/"
 
 _DB = os.environ.get("NGO_TEST_DB", "sqlite")
+# One test database per test run, so runs started at the same time on the shared
+# local server do not create or destroy each other's database.
+_TEST_DB_NAME = f"ngo_test_{os.getpid()}"
 if _DB == "postgresql":
     DATABASES = {
         "default": {
@@ -61,7 +64,7 @@ if _DB == "postgresql":
             "HOST": "127.0.0.1",
             "PORT": "5432",
             "USER": "postgres",
-            "TEST": {"NAME": "ngo_test"},
+            "TEST": {"NAME": _TEST_DB_NAME},
         }
     }
 elif _DB == "mariadb":
@@ -74,7 +77,7 @@ elif _DB == "mariadb":
             "USER": "root",
             "PASSWORD": "",
             "OPTIONS": {"charset": "utf8mb4"},
-            "TEST": {"NAME": "ngo_test", "CHARSET": "utf8mb4"},
+            "TEST": {"NAME": _TEST_DB_NAME, "CHARSET": "utf8mb4"},
         }
     }
 elif _DB == "sqlite":
