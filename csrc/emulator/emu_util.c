@@ -113,8 +113,10 @@ void emu_buf_add_urlenc(emu_buf *b, const char *s)
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
         unsigned char c = *p;
         if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-            c == '-' || c == '_' || c == '.' || c == '~') {
+            (c && strchr("-_.~!$'()*,/:;?@", c))) {
             emu_buf_add(b, (const char *)p, 1);
+        } else if (c == ' ') {
+            emu_buf_add(b, "+", 1);
         } else {
             char e[3] = {'%', hex[c >> 4], hex[c & 15]};
             emu_buf_add(b, e, 3);

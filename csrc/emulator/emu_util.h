@@ -25,7 +25,9 @@ void emu_buf_adds(emu_buf *b, const char *s);
 void emu_buf_addf(emu_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Appends s with &, <, >, " and ' replaced by HTML entities. */
 void emu_buf_add_html(emu_buf *b, const char *s);
-/* Appends s percent-encoded for a URL query value. */
+/* Appends s encoded for a URL query the way werkzeug 3's url_for does
+ * (urlencode with quote_plus, safe="!$'()*,/:;?@"): space as '+', those
+ * characters and -_.~ kept, everything else percent-encoded (UTF-8). */
 void emu_buf_add_urlenc(emu_buf *b, const char *s);
 /* Hands the buffer's bytes to the caller (free() them); NULL on OOM. */
 char *emu_buf_take(emu_buf *b, size_t *len);

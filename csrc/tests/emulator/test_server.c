@@ -153,3 +153,13 @@ TEST(faults_merge_only_given_keys_and_reject_bad_values)
     json_decref(bad);
     emu_errors_free(&e);
 }
+
+TEST(query_values_are_encoded_like_werkzeug)
+{
+    emu_buf b;
+    emu_buf_init(&b);
+    emu_buf_add_urlenc(&b, "a b+c&d=e~f!g$h'i(j)k*l,m;n\xc3\xa9o%p#q/:?@");
+    char *s = emu_buf_take(&b, NULL);
+    CHECK_STR_EQ(s, "a+b%2Bc%26d%3De~f!g$h'i(j)k*l,m;n%C3%A9o%25p%23q/:?@");
+    free(s);
+}
