@@ -74,6 +74,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         parser.error(f"--count must be at least 1, not {args.count}")
     if not 0 < args.port < 65536:
         parser.error(f"--port must be between 1 and 65535, not {args.port}")
+    if not 0 <= args.emulator_port < 65536:
+        parser.error(f"--emulator-port must be between 0 and 65535, not {args.emulator_port}")
+    if args.timeout <= 0:
+        parser.error(f"--timeout must be positive, not {args.timeout}")
     return args
 
 
