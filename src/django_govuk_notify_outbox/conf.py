@@ -170,6 +170,11 @@ def parse_outbox_dict(api_key: str, base_url: str, raw: Mapping[str, Any]) -> Ou
         raise ImproperlyConfigured(
             "GOVUK_NOTIFY_OUTBOX: RUN_TIME_BUDGET + 2 * TIMEOUT must be less than LEASE_SECONDS"
         )
+    if result.max_age >= result.retention:
+        raise ImproperlyConfigured(
+            "GOVUK_NOTIFY_OUTBOX['MAX_AGE'] must be less than RETENTION: a look-up cannot "
+            "find a notification Notify has deleted"
+        )
     if result.backoff_cap < result.backoff_base:
         raise ImproperlyConfigured(
             "GOVUK_NOTIFY_OUTBOX['BACKOFF_CAP'] must not be less than BACKOFF_BASE"

@@ -84,6 +84,7 @@ def test_plain_http_to_a_remote_host_is_warned_about(settings: SettingsWrapper) 
         ({"RUN_TIME_BUDGET": 55, "LEASE_SECONDS": 60}, "LEASE_SECONDS"),
         ({"BACKOFF_BASE": 10, "BACKOFF_CAP": 5}, "BACKOFF_CAP"),
         ({"KICK_ON_COMMIT": "yes"}, "KICK_ON_COMMIT"),
+        ({"MAX_AGE": 8 * 24 * 3600}, "MAX_AGE"),
     ],
 )
 def test_invalid_outbox_settings_are_e004_naming_the_setting(
