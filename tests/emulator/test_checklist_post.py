@@ -723,3 +723,29 @@ def test_token_bucket_is_checked_before_the_daily_limit(
     assert errors(resp) == [
         ("RateLimitError", "Exceeded rate limit for key type LIVE of 3 requests per 60 seconds")
     ]
+
+
+# ---- JSON numbers (§2.2 step 3: Python's json parses any valid JSON) ----------------------
+
+
+@pytest.mark.parametrize(
+    "value", [1.0, -0.0, 1e20, 1 / 3, 1e-7, True, {"a": 1, "b": [1, "x"]}], ids=repr
+)
+def test_personalisation_values_render_as_python_str(emu: NotifyEmulator, value: Any) -> None:
+    resp = post(emu, "test", template_id=FILL, personalisation={"x": value})
+    assert resp.status_code == 201, resp.text
+    assert resp.json()["content"]["body"] == str(value)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="emulator: integers beyond 64 bits are refused as 'Invalid JSON supplied in POST "
+    "data'; Flask's json parses them and Notify renders str(value)",
+)
+@pytest.mark.parametrize("value", [10**20, -(10**25)], ids=["1e20", "-1e25"])
+def test_integers_beyond_64_bits_are_valid_json(emu: NotifyEmulator, value: int) -> None:
+    resp = post(emu, "test", template_id=FILL, personalisation={"x": value})
+    assert resp.status_code == 201, resp.text
+    assert resp.json()["content"]["body"] == str(value)
+    resp = post(emu, "test", reference=value)
+    assert errors(resp) == [("ValidationError", f"reference {value} is not of type string")]
