@@ -749,3 +749,58 @@ def test_integers_beyond_64_bits_are_valid_json(emu: NotifyEmulator, value: int)
     assert resp.json()["content"]["body"] == str(value)
     resp = post(emu, "test", reference=value)
     assert errors(resp) == [("ValidationError", f"reference {value} is not of type string")]
+
+
+def raw_email(personalisation_x: str) -> bytes:
+    """A request body whose personalisation value x is the raw JSON text given."""
+    return (
+        f'{{"email_address":"a@example.com","template_id":"{FILL}",'
+        f'"personalisation":{{"x":{personalisation_x}}}}}'
+    ).encode()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="emulator: NaN, Infinity and -Infinity are refused as invalid JSON; Python's json "
+    "(Flask's request.get_json) accepts them and Notify renders str(float)",
+)
+@pytest.mark.parametrize(
+    ("literal", "text"), [("NaN", "nan"), ("Infinity", "inf"), ("-Infinity", "-inf")]
+)
+def test_python_json_constants_are_accepted(emu: NotifyEmulator, literal: str, text: str) -> None:
+    resp = post_raw(emu, key(emu, "test"), raw_email(literal))
+    assert resp.status_code == 201, resp.text
+    assert resp.json()["content"]["body"] == text
+
+
+def test_duplicate_keys_keep_the_last_value_and_whitespace_is_ignored(emu: NotifyEmulator) -> None:
+    body = b" \n\t" + raw_email('"first","x":"last"') + b"\r\n "
+    resp = post_raw(emu, key(emu, "test"), body)
+    assert resp.status_code == 201, resp.text
+    assert resp.json()["content"]["body"] == "last"
+
+
+def test_utf8_byte_order_mark_is_accepted(emu: NotifyEmulator) -> None:
+    # json.loads(bytes) detects the encoding and accepts a UTF-8 BOM.
+    resp = post_raw(emu, key(emu, "test"), b"\xef\xbb\xbf" + raw_email('"bom"'))
+    assert resp.status_code == 201, resp.text
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="emulator: UTF-16 and UTF-32 bodies are refused as invalid JSON; json.loads(bytes) "
+    "detects them and Notify accepts them",
+)
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be", "utf-32"])
+def test_utf16_and_utf32_bodies_are_accepted(emu: NotifyEmulator, encoding: str) -> None:
+    body = raw_email('"wide \\u00e9"').decode().encode(encoding)
+    resp = post_raw(emu, key(emu, "test"), body)
+    assert resp.status_code == 201, resp.text
+    assert resp.json()["content"]["body"] == "wide \u00e9"
+
+
+def test_trailing_garbage_is_invalid_json(emu: NotifyEmulator) -> None:
+    bad_request(
+        post_raw(emu, key(emu, "test"), raw_email('"x"') + b" x"),
+        "Invalid JSON supplied in POST data",
+    )
