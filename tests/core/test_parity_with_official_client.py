@@ -631,3 +631,19 @@ def test_a_path_in_base_url_is_dropped_alike(emu: NotifyEmulator, suffix: str) -
     assert same(official, ours, lambda c: c.get_template(TEMPLATE_PLAIN))[0] == "returned"
     result = same(official, ours, lambda c: c.get_all_notifications())
     assert result[1]["links"]["current"] == emu.base_url + "/v2/notifications"
+
+
+@pytest.mark.parametrize(
+    "value", [float("nan"), float("inf"), 10**20], ids=["nan", "infinity", "big-int"]
+)
+def test_values_json_writes_beyond_the_standard_are_sent_alike(
+    emu: NotifyEmulator, value: Any
+) -> None:
+    # json.dumps writes NaN, Infinity and big integers; whatever Notify answers, both agree.
+    official, ours = clients(emu)
+    values = {"name": value, "reference_number": 1}
+    same(official, ours, lambda c: c.post_template_preview(TEMPLATE_WELCOME, values))
+    send: Call = lambda c: without_id(  # noqa: E731
+        c.send_email_notification("a@example.com", TEMPLATE_WELCOME, values)
+    )
+    same(official, ours, send)
