@@ -409,3 +409,49 @@ def test_list_uses_only_the_first_reference_and_older_than(emu: NotifyEmulator) 
     assert resp.json()["links"]["current"] == f"{emu.base_url}/v2/notifications?reference=ref-1"
     resp = listing(emu, f"?older_than={ids[2]}&older_than={ids[1]}")
     assert ids_of(resp) == [ids[1], ids[0]]
+
+
+# ---- query strings as werkzeug parses them -----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("query", "reference"),
+    [
+        ("?reference=a+b0", "a b"),
+        ("?reference=a%20b0", "a b"),
+        ("?reference=%zz0", "%zz"),  # an invalid escape stays as it is
+        ("?reference=%25zz0", "%zz"),
+        ("?reference=x0&", "x"),
+    ],
+)
+def test_query_values_are_decoded_as_werkzeug_does(
+    emu: NotifyEmulator, query: str, reference: str
+) -> None:
+    (id_,) = send_ids(emu, 1, prefix=reference)  # stored with reference + "0"
+    send_ids(emu, 1, prefix="other")
+    assert ids_of(listing(emu, query)) == [id_]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="emulator: an empty pair before the first parameter (?&a=b) is read as a parameter "
+    "named ''; werkzeug (parse_qsl) skips empty pairs",
+)
+@pytest.mark.parametrize("query", ["?&reference=x0", "?reference=x0&&template_type=email"])
+def test_empty_query_pairs_are_skipped(emu: NotifyEmulator, query: str) -> None:
+    (id_,) = send_ids(emu, 1, prefix="x")
+    assert ids_of(listing(emu, query)) == [id_]
+
+
+def test_a_parameter_with_an_empty_name_is_unexpected(emu: NotifyEmulator) -> None:
+    resp = listing(emu, "?=x")
+    assert errors(resp) == [
+        ("ValidationError", "Additional properties are not allowed ( was unexpected)")
+    ]
+
+
+def test_parameter_names_are_case_sensitive(emu: NotifyEmulator) -> None:
+    resp = listing(emu, "?Status=created")
+    assert errors(resp) == [
+        ("ValidationError", "Additional properties are not allowed (Status was unexpected)")
+    ]
