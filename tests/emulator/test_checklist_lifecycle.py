@@ -229,7 +229,7 @@ def test_callback_posts_the_section_8_body_with_the_bearer_token(
     notify_emulator_factory: EmulatorFactory, receiver: Receiver
 ) -> None:
     emulator = notify_emulator_factory(config=config(receiver.url))
-    id_ = post(emulator, " Someone@Example.com", reference="cb-1")
+    id_ = post(emulator, " Someone@Example.com", reference="cb-\u00e9-1")
     wait_for(lambda: receiver.received)
     done = get(emulator, id_)
     ((headers, raw, _),) = receiver.received
@@ -239,7 +239,7 @@ def test_callback_posts_the_section_8_body_with_the_bearer_token(
     assert list(body) == CALLBACK_KEYS
     assert body == {
         "id": id_,
-        "reference": "cb-1",
+        "reference": "cb-\u00e9-1",
         "to": "Someone@Example.com",
         "status": "delivered",
         "created_at": done["created_at"],
@@ -249,7 +249,7 @@ def test_callback_posts_the_section_8_body_with_the_bearer_token(
         "template_id": TEMPLATE,
         "template_version": 1,
     }
-    assert raw == json.dumps(body).encode()  # Python's default layout, unsorted
+    assert raw == json.dumps(body).encode()  # default layout, unsorted, ASCII-escaped
 
 
 @pytest.mark.parametrize(
