@@ -721,6 +721,16 @@ static enum MHD_Result collect_param(void *cls, enum MHD_ValueKind kind, const c
     return MHD_YES;
 }
 
+/* Collects query arguments as werkzeug parses them: an empty pair ("&&",
+ * or "?&") is skipped; "=x" is a parameter named "". */
+static enum MHD_Result collect_query_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+                                         const char *value)
+{
+    if ((!key || !*key) && !value)
+        return MHD_YES;
+    return collect_param(cls, kind, key, value);
+}
+
 /* Appends the query of p to b the way Flask rebuilds it from
  * request.args.to_dict(flat=False): keys in order of first appearance, each
  * key's values together. When older_than is given it replaces the
@@ -762,7 +772,7 @@ static void list_notifications(emu_server *s, struct MHD_Connection *conn, req *
                                const auth_result *a, const char *root)
 {
     params p = {0};
-    MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, collect_param, &p);
+    MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, collect_query_arg, &p);
     if (p.oom) {
         free(p.items);
         respond_json(r, 500, NULL);
@@ -899,7 +909,7 @@ static void get_template(req *r, const auth_result *a, const char *id, long vers
 static void list_templates(struct MHD_Connection *conn, req *r, const auth_result *a)
 {
     params p = {0};
-    MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, collect_param, &p);
+    MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, collect_query_arg, &p);
     emu_errors errs;
     emu_errors_init(&errs);
     const char *type = NULL;
@@ -1252,6 +1262,10 @@ static void route_v2(emu_server *s, struct MHD_Connection *conn, req *r, const c
     } else if (nseg == 4 && !strcmp(seg[1], "template") && !strcmp(seg[3], "preview")) {
         kind = R_PREVIEW, method_ok = is_post;
     }
+    /* Flask answers OPTIONS on every route, after the v2 auth hook. */
+    int options = kind != R_NONE && !strcmp(method, "OPTIONS");
+    if (options)
+        method_ok = 1;
     static const char *const names[] = {
         "", "POST /v2/notifications/email", "POST /v2/notifications/sms",
         "POST /v2/notifications/letter", "GET /v2/notifications", "GET /v2/notifications/{id}",
@@ -1282,6 +1296,15 @@ static void route_v2(emu_server *s, struct MHD_Connection *conn, req *r, const c
                  "Exceeded rate limit for key type %s of %d requests per 60 seconds",
                  key_type_upper(a.key_type), a.svc->rate_limit);
         respond_error(r, 429, "RateLimitError", msg);
+    } else if (options) {
+        /* The methods of every rule matching this path, as Flask lists them. */
+        const char *allow = kind == R_EMAIL || kind == R_SMS || kind == R_LETTER
+                                ? "GET, HEAD, OPTIONS, POST"
+                            : kind == R_PREVIEW ? "OPTIONS, POST"
+                                                : "GET, HEAD, OPTIONS";
+        respond_raw(r, 200, emu_strdup(""), 0, "text/html; charset=utf-8");
+        if (r->resp)
+            MHD_add_response_header(r->resp, "Allow", allow);
     } else {
         switch (kind) {
         case R_EMAIL: post_email(s, conn, r, &a, root); break;
@@ -1310,7 +1333,12 @@ static void route_v2(emu_server *s, struct MHD_Connection *conn, req *r, const c
     } else if (f.stall) {
         fault_count(s, "stalled");
     }
-    record(s, r, names[kind]);
+    if (options) {
+        snprintf(route, sizeof(route), "OPTIONS %s", strchr(names[kind], ' ') + 1);
+        record(s, r, route);
+    } else {
+        record(s, r, names[kind]);
+    }
 }
 
 /* Handles a /_emulator/ request. */

@@ -169,3 +169,13 @@ def test_random_requests_always_get_a_json_answer(notify_emulator: NotifyEmulato
         parsed = resp.json()
         assert isinstance(parsed, dict)
     assert notify_emulator.returncode is None
+
+
+def test_options_is_authenticated_then_answered_like_flask(notify_emulator: NotifyEmulator) -> None:
+    url = notify_emulator.base_url + "/v2/notifications/email"
+    assert requests.options(url, timeout=5).status_code == 401
+    resp = call(notify_emulator, "OPTIONS", "/v2/notifications/email")
+    assert (resp.status_code, resp.content) == (200, b"")
+    assert resp.headers["Allow"] == "GET, HEAD, OPTIONS, POST"
+    assert resp.headers["X-Frame-Options"] == "SAMEORIGIN"
+    assert requests.options(notify_emulator.base_url + "/v2/nowhere", timeout=5).status_code == 404

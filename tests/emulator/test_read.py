@@ -263,3 +263,15 @@ def test_preview_with_an_empty_body(notify_emulator: NotifyEmulator) -> None:
     resp = call(notify_emulator, "POST", f"/v2/template/{TEMPLATE_PLAIN}/preview", data=b"")
     assert resp.status_code == 200
     assert resp.json()["body"] == "This message has no placeholders."
+
+
+def test_empty_query_pairs_are_skipped_but_an_empty_name_is_not(
+    notify_emulator: NotifyEmulator,
+) -> None:
+    nid = send(notify_emulator, reference="pairs").json()["id"]
+    for query in ("?&reference=pairs", "?reference=pairs&&template_type=email&"):
+        resp = call(notify_emulator, "GET", "/v2/notifications" + query)
+        assert [n["id"] for n in resp.json()["notifications"]] == [nid], query
+    assert errors(call(notify_emulator, "GET", "/v2/notifications?=x")) == [
+        ("ValidationError", "Additional properties are not allowed ( was unexpected)")
+    ]
