@@ -202,13 +202,8 @@ def test_head_is_answered_like_get_without_a_body(emu: NotifyEmulator) -> None:
     assert (signed.status_code, signed.content) == (200, b"")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="emulator: OPTIONS on a v2 route answers the legacy 405; Flask adds OPTIONS to every "
-    "route, so the v2 blueprint's auth hook answers 401 without a token and Flask's default "
-    "options response (200, empty body, Allow) follows with one",
-)
 def test_options_on_a_v2_route_is_authenticated_then_answered(emu: NotifyEmulator) -> None:
+    # Flask adds OPTIONS to every route: the v2 auth hook runs, then the default response.
     anonymous = requests.options(emu.base_url + "/v2/notifications", timeout=5)
     assert anonymous.status_code == 401
     assert anonymous.json()["errors"] == [
