@@ -213,8 +213,10 @@ class EmailMessageAdmin(_AdminBase):
 
     @admin.action(description="Retry now (failed or retrying emails)", permissions=("retry",))
     def retry_now(self, request: HttpRequest, queryset: QuerySet[EmailMessage]) -> None:
+        # Counted first: retrying moves emails out of a status-filtered queryset.
+        selected = queryset.count()
         count = outbox.retry_now(queryset, by=request.user.get_username())
-        skipped = queryset.count() - count
+        skipped = selected - count
         self.message_user(request, f"{count} email(s) queued for an immediate retry.")
         if skipped:
             self.message_user(

@@ -200,6 +200,31 @@ def test_retry_now_action_requeues_a_failed_email(superuser_client: Client) -> N
     assert EmailEvent.objects.filter(message=message, detail="Retry requested by root").exists()
 
 
+def test_retry_now_in_a_status_filtered_list_counts_only_what_it_skipped(
+    superuser_client: Client,
+) -> None:
+    failed = send_email_notification("ada@example.gov.uk", TEMPLATE_WELCOME)
+    delivered = send_email_notification("bob@example.gov.uk", TEMPLATE_WELCOME)
+    EmailMessage.objects.filter(pk=failed.pk).update(
+        status=statuses.FAILED_SEND_TO_NOTIFY, next_action_at=None
+    )
+    EmailMessage.objects.filter(pk=delivered.pk).update(
+        status=statuses.NOTIFY_DELIVERED, next_action_at=None
+    )
+    response = superuser_client.post(
+        LIST_URL + "?status__exact=" + statuses.FAILED_SEND_TO_NOTIFY,
+        {"action": "retry_now", "_selected_action": [str(failed.pk)]},
+        follow=True,
+    )
+    content = response.content.decode()
+    assert "1 email(s) queued for an immediate retry" in content
+    assert "skipped" not in content
+    response = _action(superuser_client, "retry_now", delivered)
+    content = response.content.decode()
+    assert "0 email(s) queued for an immediate retry" in content
+    assert "1 email(s) skipped" in content
+
+
 def test_refresh_status_action_schedules_a_poll(superuser_client: Client) -> None:
     message = send_email_notification("ada@example.gov.uk", TEMPLATE_WELCOME)
     EmailMessage.objects.filter(pk=message.pk).update(
