@@ -347,7 +347,8 @@ static json_t *notification_json(const emu_notification *n, const char *root)
                            "line_5", "line_6", "one_click_unsubscribe_url", n->unsubscribe_url,
                            "phone_number", "postage", "postcode", "reference", n->reference,
                            "scheduled_for", "sent_at", n->sent_us ? sent : NULL, "status",
-                           emu_status_name(n->status), "subject", n->subject, "template", "id",
+                           emu_status_name(n->status), "subject",
+                           n->subject_html ? n->subject_html : n->subject, "template", "id",
                            n->template_id, "uri", turi, "version", n->template_version, "type",
                            "email")
                      : NULL;
@@ -450,19 +451,31 @@ static char *trimmed(const char *s)
     return c;
 }
 
-/* Renders subject and body; on missing placeholders sets the 400 and
- * returns -1. *subject and *body are malloc'd on success. */
+/* Renders a template as Notify's API does (§2.2, §2.4, §3.1): *subject
+ * is the plain-text subject (PlainTextEmailTemplate.subject), *subject_html
+ * (when the pointer is non-NULL) the subject as GET /v2/notifications and
+ * the preview return it (HTMLEmailTemplate.subject, HTML-escaped), *body
+ * the filled-in body, stripped. On missing placeholders (subject's first)
+ * sets the 400 and returns -1. On success every string is malloc'd and the
+ * caller frees them; on failure they are all NULL. */
 static int render_template(req *r, const emu_template *t, json_t *pers, char **subject,
-                           char **body)
+                           char **subject_html, char **body)
 {
-    emu_strlist missing;
+    emu_strlist missing, ignored;
     emu_strlist_init(&missing);
-    *subject = emu_template_render(t->subject, pers, &missing);
-    *body = emu_template_render(t->body, pers, &missing);
-    if (!*subject || !*body) {
+    emu_strlist_init(&ignored);
+    *subject = emu_template_render_subject(t->subject, pers, &missing);
+    *body = emu_template_render_body(t->body, pers, &missing);
+    char *html = subject_html ? emu_template_render_subject_html(t->subject, pers, &ignored)
+                              : NULL;
+    emu_strlist_free(&ignored);
+    if (!*subject || !*body || (subject_html && !html)) {
         free(*subject);
         free(*body);
+        free(html);
         *subject = *body = NULL;
+        if (subject_html)
+            *subject_html = NULL;
         emu_strlist_free(&missing);
         respond_json(r, 500, NULL);
         return -1;
@@ -485,10 +498,15 @@ static int render_template(req *r, const emu_template *t, json_t *pers, char **s
         emu_strlist_free(&missing);
         free(*subject);
         free(*body);
+        free(html);
         *subject = *body = NULL;
+        if (subject_html)
+            *subject_html = NULL;
         return -1;
     }
     emu_strlist_free(&missing);
+    if (subject_html)
+        *subject_html = html;
     return 0;
 }
 
@@ -514,15 +532,6 @@ static const emu_template *usable_template(req *r, const emu_service *svc, const
         return NULL;
     }
     return t;
-}
-
-/* 1 when the rendered body is empty or only whitespace. */
-static int blank(const char *s)
-{
-    for (; *s; s++)
-        if (!isspace((unsigned char)*s))
-            return 0;
-    return 1;
 }
 
 /* POST /v2/notifications/email (§2.2). Returns 1 when a notification was
@@ -556,11 +565,11 @@ static int post_email(emu_server *s, struct MHD_Connection *conn, req *r, const 
     json_t *pers = json_object_get(body, "personalisation");
     if (!json_is_object(pers))
         pers = NULL;
-    char *subject = NULL, *text = NULL, *to = NULL, *recipient = NULL;
+    char *subject = NULL, *subject_html = NULL, *text = NULL, *to = NULL, *recipient = NULL;
     int stored = 0;
-    if (!t || render_template(r, t, pers, &subject, &text))
+    if (!t || render_template(r, t, pers, &subject, &subject_html, &text))
         goto done;
-    if (blank(text)) {
+    if (emu_template_is_empty(t->body, text)) {
         respond_error(r, 400, "BadRequestError", "Your message is empty.");
         goto done;
     }
@@ -599,7 +608,7 @@ static int post_email(emu_server *s, struct MHD_Connection *conn, req *r, const 
     for (size_t i = 0; i < sizeof(simulated_addresses) / sizeof(simulated_addresses[0]); i++)
         if (!strcmp(recipient, simulated_addresses[i]))
             simulated = 1;
-    size_t size = strlen(text);
+    size_t size = strlen(text); /* UTF-8 bytes of the stripped body */
     if (size > MAX_CONTENT) {
         char msg[160];
         snprintf(msg, sizeof(msg),
@@ -627,6 +636,7 @@ static int post_email(emu_server *s, struct MHD_Connection *conn, req *r, const 
             .recipient = recipient,
             .reference = reference,
             .subject = subject,
+            .subject_html = subject_html,
             .body = text,
             .unsubscribe_url = unsub,
             .created_us = emu_now_us(),
@@ -666,6 +676,7 @@ static int post_email(emu_server *s, struct MHD_Connection *conn, req *r, const 
     free(nu);
 done:
     free(subject);
+    free(subject_html);
     free(text);
     free(to);
     free(recipient);
@@ -977,14 +988,15 @@ static void preview_template(req *r, const auth_result *a, const char *id)
         json_decref(body);
         return;
     }
-    char *subject = NULL, *text = NULL;
-    if (!render_template(r, t, pers, &subject, &text)) {
+    char *subject = NULL, *subject_html = NULL, *text = NULL;
+    if (!render_template(r, t, pers, &subject, &subject_html, &text)) {
         int email = !strcmp(t->type, "email");
         respond_json(r, 200,
                      json_pack("{s:s,s:n,s:s,s:n,s:s?,s:s,s:i}", "body", text, "html", "id",
-                               t->id, "postage", "subject", email ? subject : NULL, "type",
+                               t->id, "postage", "subject", email ? subject_html : NULL, "type",
                                t->type, "version", t->version));
         free(subject);
+        free(subject_html);
         free(text);
     }
     json_decref(body);

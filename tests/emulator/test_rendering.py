@@ -1,0 +1,160 @@
+"""Template rendering through real HTTP, as notifications-utils renders it.
+
+POST content.subject is PlainTextEmailTemplate.subject (list values joined
+"a, b and c", smartypants typography), content.body is the filled-in body
+stripped, GET's subject is HTMLEmailTemplate.subject (HTML-escaped), the
+"Your message is empty." and size rules apply to the stripped body
+(notify-api.md §2.2, §2.4, §3.1), and sanitise_content_for (§2.5).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import requests
+
+from django_govuk_notify_outbox.emulator import DEFAULT_SERVICE_ID, NotifyEmulator
+
+from .helpers import call, errors, send
+
+T_SUBJECT = "f0000000-0000-4000-8000-000000000001"
+T_VALUE = "f0000000-0000-4000-8000-000000000002"
+T_GREETING = "f0000000-0000-4000-8000-000000000003"
+T_CONDITIONAL = "f0000000-0000-4000-8000-000000000004"
+T_TWO = "f0000000-0000-4000-8000-000000000005"
+
+CONFIG: dict[str, Any] = {
+    "services": [
+        {
+            "id": DEFAULT_SERVICE_ID,
+            "api_keys": [
+                {"name": "t", "type": "test", "secret": "f0000000-0000-4000-8000-0000000000a1"}
+            ],
+            "templates": [
+                {
+                    "id": T_SUBJECT,
+                    "subject": "Hello \"((name))\" , it's ((items)) - ok",
+                    "body": "Dear ((name)),\n\n((items))",
+                },
+                {"id": T_VALUE, "subject": "S", "body": "((value))"},
+                {"id": T_GREETING, "subject": "S", "body": "Hi ((value))"},
+                {"id": T_CONDITIONAL, "subject": "S", "body": "((show??Shown text))"},
+                {"id": T_TWO, "subject": "S", "body": "((a)) ((b))"},
+            ],
+        }
+    ]
+}
+
+
+@pytest.fixture(scope="module")
+def emu() -> Iterator[NotifyEmulator]:
+    with NotifyEmulator(config=CONFIG) as emulator:
+        yield emulator
+
+
+def post(emu: NotifyEmulator, template_id: str, **personalisation: Any) -> requests.Response:
+    return send(emu, template_id=template_id, personalisation=personalisation)
+
+
+def get_notification(emu: NotifyEmulator, nid: str) -> dict[str, Any]:
+    resp = call(emu, "GET", f"/v2/notifications/{nid}")
+    assert resp.status_code == 200
+    body: dict[str, Any] = resp.json()
+    return body
+
+
+def test_subject_gets_smart_quotes_en_dash_and_list_values_joined(emu: NotifyEmulator) -> None:
+    resp = post(emu, T_SUBJECT, name="Tom & Jerry", items=["a", "b", "c"])
+    assert resp.status_code == 201, resp.text
+    content = resp.json()["content"]
+    # straight quotes become curly, " , " loses its space, " - " an en dash
+    assert content["subject"] == "Hello \u201cTom & Jerry\u201d, it\u2019s a, b and c \u2013 ok"
+    # the body keeps raw values; a list value is inserted as "\n\n* a\n* b..."
+    assert content["body"] == "Dear Tom & Jerry,\n\n\n\n* a\n* b\n* c"
+
+
+def test_subject_of_two_list_values_is_joined_with_and(emu: NotifyEmulator) -> None:
+    resp = post(emu, T_SUBJECT, name="Ann", items=["x", "y"])
+    assert resp.status_code == 201, resp.text
+    assert resp.json()["content"]["subject"] == "Hello \u201cAnn\u201d, it\u2019s x and y \u2013 ok"
+
+
+def test_get_subject_is_html_escaped_while_post_subject_is_not(emu: NotifyEmulator) -> None:
+    resp = post(emu, T_SUBJECT, name="Tom & Jerry <3", items="one")
+    assert resp.status_code == 201, resp.text
+    assert resp.json()["content"]["subject"] == (
+        "Hello \u201cTom & Jerry <3\u201d, it\u2019s one \u2013 ok"
+    )
+    got = get_notification(emu, resp.json()["id"])
+    assert got["subject"] == "Hello \u201cTom &amp; Jerry &lt;3\u201d, it\u2019s one \u2013 ok"
+    assert got["body"] == "Dear Tom & Jerry <3,\n\none"
+    listed = call(emu, "GET", "/v2/notifications").json()["notifications"]
+    assert [n["subject"] for n in listed if n["id"] == resp.json()["id"]] == [got["subject"]]
+
+
+def test_get_subject_without_html_characters_equals_post_subject(emu: NotifyEmulator) -> None:
+    resp = post(emu, T_SUBJECT, name="Ann", items="one")
+    assert resp.status_code == 201, resp.text
+    assert get_notification(emu, resp.json()["id"])["subject"] == resp.json()["content"]["subject"]
+
+
+def test_body_is_stripped_after_filling_in(emu: NotifyEmulator) -> None:
+    resp = post(emu, T_VALUE, value="  \n padded value \t\n ")
+    assert resp.status_code == 201, resp.text
+    assert resp.json()["content"]["body"] == "padded value"
+    assert get_notification(emu, resp.json()["id"])["body"] == "padded value"
+
+
+@pytest.mark.parametrize(
+    ("template_id", "personalisation"),
+    [
+        (T_VALUE, {"value": ""}),
+        (T_VALUE, {"value": " \n\t "}),
+        (T_CONDITIONAL, {"show": "no"}),
+        (T_TWO, {"a": "", "b": ""}),
+    ],
+)
+def test_message_made_only_of_empty_values_is_empty(
+    emu: NotifyEmulator, template_id: str, personalisation: dict[str, Any]
+) -> None:
+    resp = send(emu, template_id=template_id, personalisation=personalisation)
+    assert resp.status_code == 400
+    assert errors(resp) == [("BadRequestError", "Your message is empty.")]
+
+
+def test_message_with_template_text_around_an_empty_value_is_not_empty(
+    emu: NotifyEmulator,
+) -> None:
+    resp = post(emu, T_GREETING, value="")
+    assert resp.status_code == 201, resp.text
+    assert resp.json()["content"]["body"] == "Hi"
+    shown = post(emu, T_CONDITIONAL, show="yes")
+    assert shown.status_code == 201, shown.text
+    assert shown.json()["content"]["body"] == "Shown text"
+
+
+def too_long(size: int) -> str:
+    return (
+        "Your message is too long. Emails cannot be longer than 2000000 bytes. "
+        f"Your message is {size} bytes."
+    )
+
+
+def test_size_limit_counts_the_stripped_body(emu: NotifyEmulator) -> None:
+    # 2,000,000 bytes once the surrounding whitespace is stripped: accepted
+    ok = post(emu, T_VALUE, value="x" * 2_000_000 + "\n\n  ")
+    assert ok.status_code == 201, ok.text[:200]
+    over = post(emu, T_VALUE, value="x" * 2_000_001)
+    assert over.status_code == 400
+    assert errors(over) == [("BadRequestError", too_long(2_000_001))]
+
+
+def test_size_limit_counts_utf8_bytes_not_characters(emu: NotifyEmulator) -> None:
+    # 1,000,000 two-byte characters are exactly 2,000,000 bytes
+    ok = post(emu, T_VALUE, value="\u00e9" * 1_000_000)
+    assert ok.status_code == 201, ok.text[:200]
+    over = post(emu, T_VALUE, value="\u00e9" * 1_000_000 + "!")
+    assert over.status_code == 400
+    assert errors(over) == [("BadRequestError", too_long(2_000_001))]
