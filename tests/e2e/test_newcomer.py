@@ -15,8 +15,8 @@ import venv
 from pathlib import Path
 
 import pytest
-from django_govuk_notify_outbox.client import NotificationsAPIClient
 
+from django_govuk_notify_outbox.client import NotificationsAPIClient
 from tests.e2e.helpers import PYTHON, ROOT, emulator, spawned, wait_for
 from tests.e2e.readme import installation_steps, section
 
