@@ -27,6 +27,7 @@
 #include "emu_callbacks.h"
 #include "emu_jwt.h"
 #include "emu_rules.h"
+#include "emu_sanitise.h"
 #include "emu_store.h"
 #include "emu_template.h"
 #include "emu_util.h"
@@ -560,11 +561,19 @@ static int post_email(emu_server *s, struct MHD_Connection *conn, req *r, const 
     }
     emu_errors_free(&errs);
     const emu_service *svc = a->svc;
-    const char *tid = json_string_value(json_object_get(body, "template_id"));
-    const emu_template *t = usable_template(r, svc, tid);
     json_t *pers = json_object_get(body, "personalisation");
     if (!json_is_object(pers))
         pers = NULL;
+    /* §2.2 step 6: the listed values are sanitised before the template is filled in */
+    json_t *sanitised =
+        emu_sanitise_personalisation(pers, json_object_get(body, "sanitise_content_for"));
+    if (!sanitised) {
+        respond_json(r, 500, NULL);
+        json_decref(body);
+        return 0;
+    }
+    const char *tid = json_string_value(json_object_get(body, "template_id"));
+    const emu_template *t = usable_template(r, svc, tid);
     char *subject = NULL, *subject_html = NULL, *text = NULL, *to = NULL, *recipient = NULL;
     int stored = 0;
     if (!t || render_template(r, t, pers, &subject, &subject_html, &text))
@@ -664,10 +673,11 @@ static int post_email(emu_server *s, struct MHD_Connection *conn, req *r, const 
          *nu = emu_buf_take(&nuri, NULL);
     respond_json(r, 201,
                  (f && tu && nu)
-                     ? json_pack("{s:{s:s,s:s,s:s?,s:s},s:s,s:s?,s:{},s:n,s:{s:s,s:s,s:i},s:s}",
+                     ? json_pack("{s:{s:s,s:s,s:s?,s:s},s:s,s:s?,s:O,s:n,s:{s:s,s:s,s:i},s:s}",
                                  "content", "body", text, "from_email", f,
                                  "one_click_unsubscribe_url", unsub, "subject", subject, "id", id,
-                                 "reference", reference, "sanitised_content", "scheduled_for",
+                                 "reference", reference, "sanitised_content", sanitised,
+                                 "scheduled_for",
                                  "template", "id", t->id, "uri", tu, "version", t->version, "uri",
                                  nu)
                      : NULL);
@@ -680,6 +690,7 @@ done:
     free(text);
     free(to);
     free(recipient);
+    json_decref(sanitised);
     json_decref(body);
     return stored;
 }

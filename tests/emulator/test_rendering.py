@@ -158,3 +158,61 @@ def test_size_limit_counts_utf8_bytes_not_characters(emu: NotifyEmulator) -> Non
     over = post(emu, T_VALUE, value="\u00e9" * 1_000_000 + "!")
     assert over.status_code == 400
     assert errors(over) == [("BadRequestError", too_long(2_000_001))]
+
+
+def test_listed_value_has_urls_removed_domains_broken_and_markdown_escaped(
+    emu: NotifyEmulator,
+) -> None:
+    value = "see https://example.com/a?b=1 and *me* at www.gov.uk"
+    resp = send(
+        emu,
+        template_id=T_VALUE,
+        personalisation={"Value": value},
+        sanitise_content_for=["value"],
+    )
+    assert resp.status_code == 201, resp.text
+    sanitised = "see  and \\*me\\* at www\\. gov\\. uk"
+    body = resp.json()
+    assert body["content"]["body"] == sanitised
+    assert body["sanitised_content"] == {"Value": {"sanitised": sanitised, "unsanitised": value}}
+    assert get_notification(emu, body["id"])["body"] == sanitised
+
+
+def test_sanitise_keys_match_like_placeholders(emu: NotifyEmulator) -> None:
+    resp = send(
+        emu,
+        template_id=T_TWO,
+        personalisation={"A": "#1", "b": "#2"},
+        sanitise_content_for=[" a_", "-B-"],
+    )
+    assert resp.status_code == 201, resp.text
+    assert resp.json()["content"]["body"] == "\\#1 \\#2"
+    assert resp.json()["sanitised_content"] == {
+        "A": {"sanitised": "\\#1", "unsanitised": "#1"},
+        "b": {"sanitised": "\\#2", "unsanitised": "#2"},
+    }
+
+
+def test_unlisted_and_unchanged_values_are_not_sanitised_or_reported(
+    emu: NotifyEmulator,
+) -> None:
+    resp = send(
+        emu,
+        template_id=T_TWO,
+        personalisation={"a": "plain", "b": "*bold* example.com"},
+        sanitise_content_for=["a", "missing"],
+    )
+    assert resp.status_code == 201, resp.text
+    assert resp.json()["content"]["body"] == "plain *bold* example.com"
+    assert resp.json()["sanitised_content"] == {}
+
+
+def test_value_that_sanitises_to_nothing_makes_the_message_empty(emu: NotifyEmulator) -> None:
+    resp = send(
+        emu,
+        template_id=T_VALUE,
+        personalisation={"value": "https://example.com/only-a-link"},
+        sanitise_content_for=["value"],
+    )
+    assert resp.status_code == 400
+    assert errors(resp) == [("BadRequestError", "Your message is empty.")]
