@@ -257,7 +257,7 @@ int emu_jwt_decode(const char *token, int64_t now, emu_jwt *out)
     if (exp) {
         int64_t v;
         if (!emu__json_int(exp, &v)) {
-            out->has_other_claims = 1;
+            out->exp_or_nbf_undecodable = 1;
         } else if (v <= now - EMU_JWT_LEEWAY) {
             out->exp_in_past = 1;
             out->has_other_claims = 1;
@@ -266,8 +266,10 @@ int emu_jwt_decode(const char *token, int64_t now, emu_jwt *out)
     json_t *nbf = json_object_get(payload, "nbf");
     if (nbf) {
         int64_t v;
-        if (!emu__json_int(nbf, &v) || v > now + EMU_JWT_LEEWAY)
-            out->has_other_claims = 1;
+        if (!emu__json_int(nbf, &v))
+            out->exp_or_nbf_undecodable = 1;
+        else if (v > now + EMU_JWT_LEEWAY)
+            out->nbf_in_future = 1;
     }
     out->signing_len = (size_t)(d2 - token);
     rc = 0;

@@ -38,6 +38,7 @@
 #define MSG_INVALID_TOKEN                                                                      \
     "Invalid token: make sure your API token matches the example at "                         \
     "https://docs.notifications.service.gov.uk/rest-api.html#authorisation-header"
+#define MSG_CLOCK "Error: Your system clock must be accurate to within 30 seconds"
 #define MSG_404                                                                                \
     "The requested URL was not found on the server. If you entered the URL manually please "  \
     "check your spelling and try again."
@@ -297,14 +298,26 @@ static int authenticate(emu_server *s, struct MHD_Connection *conn, req *r, auth
         }
         if (!emu_jwt_verify_hs256(token, &t, k->secret))
             continue;
-        if (!t.has_iat)
-            continue; /* PyJWT's missing-iat error is skipped like a bad signature */
-        if (!t.iat_is_number || t.iat < now - 30 || t.iat > now + 30) {
-            msg = "Error: Your system clock must be accurate to within 30 seconds";
+        /* PyJWT's order (iat, nbf, exp, aud, sub, jti), then the client
+         * library's own iat checks (notify-api.md §1.3) */
+        if (t.has_iat && (!t.iat_is_number || t.iat > now + 30)) {
+            msg = MSG_CLOCK; /* InvalidIssuedAtError, ImmatureSignatureError */
             break;
         }
+        if (t.nbf_in_future) {
+            msg = MSG_CLOCK; /* ImmatureSignatureError */
+            break;
+        }
+        if (t.exp_or_nbf_undecodable)
+            continue; /* DecodeError: skipped like a bad signature */
         if (t.exp_in_past || t.has_other_claims) {
             msg = MSG_INVALID_TOKEN;
+            break;
+        }
+        if (!t.has_iat)
+            continue; /* the missing-iat error is skipped like a bad signature */
+        if (t.iat < now - 30) {
+            msg = MSG_CLOCK;
             break;
         }
         if (k->revoked) {

@@ -9,6 +9,7 @@ stripped, GET's subject is HTMLEmailTemplate.subject (HTML-escaped), the
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -17,7 +18,13 @@ import requests
 
 from django_govuk_notify_outbox.emulator import DEFAULT_SERVICE_ID, NotifyEmulator
 
-from .helpers import call, errors, send
+from .helpers import call, errors, raw_token, send, split_key
+
+CLOCK = "Error: Your system clock must be accurate to within 30 seconds"
+GENERAL = (
+    "Invalid token: make sure your API token matches the example at "
+    "https://docs.notifications.service.gov.uk/rest-api.html#authorisation-header"
+)
 
 T_SUBJECT = "f0000000-0000-4000-8000-000000000001"
 T_VALUE = "f0000000-0000-4000-8000-000000000002"
@@ -35,7 +42,7 @@ CONFIG: dict[str, Any] = {
             "templates": [
                 {
                     "id": T_SUBJECT,
-                    "subject": "Hello \"((name))\" , it's ((items)) - ok",
+                    "subject": 'Hello "((name))" , it\'s ((items)) - ok',
                     "body": "Dear ((name)),\n\n((items))",
                 },
                 {"id": T_VALUE, "subject": "S", "body": "((value))"},
@@ -216,3 +223,41 @@ def test_value_that_sanitises_to_nothing_makes_the_message_empty(emu: NotifyEmul
     )
     assert resp.status_code == 400
     assert errors(resp) == [("BadRequestError", "Your message is empty.")]
+
+
+# ---- claim order: PyJWT checks iat, nbf, exp, aud in turn, then the client library's iat age ----
+
+
+@pytest.mark.parametrize(
+    ("claims", "status", "message"),
+    [
+        # an undecodable nbf is seen before the old iat: the next key is tried
+        ({"iat": -45, "nbf": "x"}, 403, "Invalid token: API key not found"),
+        # an expired exp is seen before the old iat: the general message
+        ({"iat": -45, "exp": -60}, 403, GENERAL),
+        # a future nbf is seen before an undecodable exp: the clock error
+        ({"nbf": 100, "exp": None}, 403, CLOCK),
+        # an undecodable nbf is seen before an expired exp and an audience
+        ({"nbf": [], "exp": -60, "aud": "x"}, 403, "Invalid token: API key not found"),
+        # an iat in the future is seen before an undecodable nbf
+        ({"iat": 100, "nbf": "x"}, 403, CLOCK),
+        # nbf and exp within the leeway are accepted
+        ({"nbf": 20, "exp": -20}, 200, None),
+    ],
+)
+def test_token_claims_are_checked_in_pyjwt_order(
+    emu: NotifyEmulator, claims: dict[str, Any], status: int, message: str | None
+) -> None:
+    service_id, secret = split_key(emu.api_key)
+    now = int(time.time())
+    payload: dict[str, Any] = {"iss": service_id, "iat": now}
+    for claim, value in claims.items():
+        payload[claim] = now + value if isinstance(value, int) else value
+    resp = requests.get(
+        emu.base_url + "/v2/notifications",
+        headers={"Authorization": "Bearer " + raw_token(payload, secret)},
+        timeout=10,
+    )
+    assert resp.status_code == status, resp.text
+    if message is not None:
+        assert errors(resp) == [("AuthError", message)]

@@ -203,26 +203,36 @@ TEST(iat_is_read_the_way_python_int_reads_it)
 
 TEST(other_claims_are_refused_only_where_pyjwt_refuses_them)
 {
+    /* refused: InvalidTokenError (general message); future: nbf's
+     * ImmatureSignatureError (clock error); undecodable: exp/nbf's
+     * DecodeError (the next key is tried) */
     static const struct {
         const char *payload;
-        int refused;
+        int refused, future, undecodable;
     } cases[] = {
-        {"{\"aud\":\"x\"}", 1},
-        {"{\"aud\":[\"x\"]}", 1},
-        {"{\"aud\":\"\"}", 0},
-        {"{\"aud\":[]}", 0},
-        {"{\"aud\":null}", 0},
-        {"{\"sub\":5}", 1},
-        {"{\"sub\":\"me\"}", 0},
-        {"{\"jti\":[1]}", 1},
-        {"{\"jti\":\"abc\"}", 0},
-        {"{\"exp\":\"later\"}", 1},
-        {"{\"exp\":\"1700000100\"}", 0},
-        {"{\"exp\":1699999970}", 1},
-        {"{\"exp\":1699999971}", 0},
-        {"{\"nbf\":1700000030}", 0},
-        {"{\"nbf\":1700000031}", 1},
-        {"{\"foo\":{\"bar\":1}}", 0},
+        {"{\"aud\":\"x\"}", 1, 0, 0},
+        {"{\"aud\":[\"x\"]}", 1, 0, 0},
+        {"{\"aud\":\"\"}", 0, 0, 0},
+        {"{\"aud\":[]}", 0, 0, 0},
+        {"{\"aud\":null}", 0, 0, 0},
+        {"{\"sub\":5}", 1, 0, 0},
+        {"{\"sub\":\"me\"}", 0, 0, 0},
+        {"{\"jti\":[1]}", 1, 0, 0},
+        {"{\"jti\":\"abc\"}", 0, 0, 0},
+        {"{\"exp\":\"later\"}", 0, 0, 1},
+        {"{\"exp\":null}", 0, 0, 1},
+        {"{\"exp\":[]}", 0, 0, 1},
+        {"{\"exp\":\"1700000100\"}", 0, 0, 0},
+        {"{\"exp\":1699999970}", 1, 0, 0},
+        {"{\"exp\":1699999971}", 0, 0, 0},
+        {"{\"nbf\":1700000030}", 0, 0, 0},
+        {"{\"nbf\":1700000031}", 0, 1, 0},
+        {"{\"nbf\":\"1700000031\"}", 0, 1, 0},
+        {"{\"nbf\":\"x\"}", 0, 0, 1},
+        {"{\"nbf\":null}", 0, 0, 1},
+        {"{\"nbf\":{}}", 0, 0, 1},
+        {"{\"nbf\":true}", 0, 0, 0},
+        {"{\"foo\":{\"bar\":1}}", 0, 0, 0},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         emu_jwt t;
@@ -230,8 +240,11 @@ TEST(other_claims_are_refused_only_where_pyjwt_refuses_them)
             ck_fail(__FILE__, __LINE__, "did not decode %s", cases[i].payload);
             continue;
         }
-        if (t.has_other_claims != cases[i].refused)
-            ck_fail(__FILE__, __LINE__, "%s: has_other_claims=%d", cases[i].payload, t.has_other_claims);
+        if (t.has_other_claims != cases[i].refused || t.nbf_in_future != cases[i].future ||
+            t.exp_or_nbf_undecodable != cases[i].undecodable)
+            ck_fail(__FILE__, __LINE__, "%s: has_other_claims=%d nbf_in_future=%d undecodable=%d",
+                    cases[i].payload, t.has_other_claims, t.nbf_in_future,
+                    t.exp_or_nbf_undecodable);
         emu_jwt_free(&t);
     }
 }
