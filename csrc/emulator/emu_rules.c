@@ -352,16 +352,117 @@ int emu_email_valid(const char *addr, char **normalised)
 
 /* ---- request bodies ---------------------------------------------------- */
 
+/* The encodings Python's json.detect_encoding tells apart. */
+enum { ENC_UTF8, ENC_UTF8_SIG, ENC_UTF16, ENC_UTF16BE, ENC_UTF16LE, ENC_UTF32, ENC_UTF32BE,
+       ENC_UTF32LE };
+
+/* json.detect_encoding(b): a byte-order mark, else the pattern of zero
+ * bytes at the start. */
+static int emu__detect_encoding(const unsigned char *b, size_t len)
+{
+    if (len >= 4 && (!memcmp(b, "\x00\x00\xfe\xff", 4) || !memcmp(b, "\xff\xfe\x00\x00", 4)))
+        return ENC_UTF32;
+    if (len >= 2 && (!memcmp(b, "\xfe\xff", 2) || !memcmp(b, "\xff\xfe", 2)))
+        return ENC_UTF16;
+    if (len >= 3 && !memcmp(b, "\xef\xbb\xbf", 3))
+        return ENC_UTF8_SIG;
+    if (len >= 4) {
+        if (!b[0])
+            return b[1] ? ENC_UTF16BE : ENC_UTF32BE;
+        if (!b[1])
+            return (b[2] || b[3]) ? ENC_UTF16LE : ENC_UTF32LE;
+    } else if (len == 2) {
+        if (!b[0])
+            return ENC_UTF16BE;
+        if (!b[1])
+            return ENC_UTF16LE;
+    }
+    return ENC_UTF8;
+}
+
+/* Decodes a UTF-16 or UTF-32 body (enc from emu__detect_encoding; with a
+ * byte-order mark, the mark picks the byte order and is dropped) to UTF-8.
+ * Returns malloc'd text (caller frees) and its length in *out_len, or NULL
+ * when the bytes do not decode (truncated units, unpaired surrogates, code
+ * points beyond U+10FFFF) or on OOM. */
+static char *emu__decode_wide(const unsigned char *b, size_t len, int enc, size_t *out_len)
+{
+    int wide32 = enc == ENC_UTF32 || enc == ENC_UTF32BE || enc == ENC_UTF32LE;
+    size_t unit = wide32 ? 4 : 2;
+    int big = enc == ENC_UTF16BE || enc == ENC_UTF32BE;
+    if (enc == ENC_UTF16 || enc == ENC_UTF32) {
+        big = b[0] == 0x00 || b[0] == 0xfe;
+        b += unit;
+        len -= unit;
+    }
+    if (len % unit)
+        return NULL;
+    char *out = malloc(len / unit * 4 + 1); /* at most 4 UTF-8 bytes per unit */
+    if (!out)
+        return NULL;
+    size_t o = 0;
+    for (size_t i = 0; i < len; i += unit) {
+        unsigned long cp;
+        if (wide32)
+            cp = big ? ((unsigned long)b[i] << 24 | (unsigned long)b[i + 1] << 16 |
+                        (unsigned long)b[i + 2] << 8 | b[i + 3])
+                     : ((unsigned long)b[i + 3] << 24 | (unsigned long)b[i + 2] << 16 |
+                        (unsigned long)b[i + 1] << 8 | b[i]);
+        else
+            cp = big ? ((unsigned long)b[i] << 8 | b[i + 1]) : ((unsigned long)b[i + 1] << 8 | b[i]);
+        if (!wide32 && cp >= 0xD800 && cp <= 0xDBFF && i + 3 < len) {
+            unsigned long lo = big ? ((unsigned long)b[i + 2] << 8 | b[i + 3])
+                                   : ((unsigned long)b[i + 3] << 8 | b[i + 2]);
+            if (lo >= 0xDC00 && lo <= 0xDFFF) {
+                cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+                i += 2;
+            }
+        }
+        if ((cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF) {
+            free(out);
+            return NULL;
+        }
+        if (cp < 0x80) {
+            out[o++] = (char)cp;
+        } else if (cp < 0x800) {
+            out[o++] = (char)(0xC0 | (cp >> 6));
+            out[o++] = (char)(0x80 | (cp & 0x3F));
+        } else if (cp < 0x10000) {
+            out[o++] = (char)(0xE0 | (cp >> 12));
+            out[o++] = (char)(0x80 | ((cp >> 6) & 0x3F));
+            out[o++] = (char)(0x80 | (cp & 0x3F));
+        } else {
+            out[o++] = (char)(0xF0 | (cp >> 18));
+            out[o++] = (char)(0x80 | ((cp >> 12) & 0x3F));
+            out[o++] = (char)(0x80 | ((cp >> 6) & 0x3F));
+            out[o++] = (char)(0x80 | (cp & 0x3F));
+        }
+    }
+    out[o] = '\0';
+    *out_len = o;
+    return out;
+}
+
 json_t *emu_parse_body(const char *data, size_t len)
 {
     if (!data)
         return NULL;
-    /* Flask decodes a UTF-8 body with or without a byte-order mark. */
-    if (len >= 3 && memcmp(data, "\xef\xbb\xbf", 3) == 0) {
+    /* Flask's get_json is json.loads(bytes): the encoding is detected as
+     * json.detect_encoding does (UTF-8 with or without a byte-order mark,
+     * UTF-16 and UTF-32). */
+    char *wide = NULL;
+    int enc = emu__detect_encoding((const unsigned char *)data, len);
+    if (enc == ENC_UTF8_SIG) {
         data += 3;
         len -= 3;
+    } else if (enc != ENC_UTF8) {
+        wide = emu__decode_wide((const unsigned char *)data, len, enc, &len);
+        if (!wide)
+            return NULL;
+        data = wide;
     }
     json_t *v = json_loadb(data, len, JSON_DECODE_ANY, NULL);
+    free(wide);
     if (!v)
         return NULL;
     int falsy = 0;

@@ -37,8 +37,11 @@ int emu_email_valid(const char *addr, char **normalised);
 
 /* Parses a POST body the way Notify's get_valid_json does. Returns a new
  * reference to a JSON value (caller decrefs), or NULL when the bytes are not
- * JSON (the caller answers 400 "Invalid JSON supplied in POST data"). A
- * leading UTF-8 byte-order mark is skipped. A falsy value (null, false, 0,
+ * JSON (the caller answers 400 "Invalid JSON supplied in POST data"). The
+ * encoding is detected as Python's json.detect_encoding does: UTF-8 (a
+ * leading byte-order mark is skipped), UTF-16 and UTF-32 (by byte-order mark
+ * or by the zero bytes at the start; unpaired surrogates are refused, which
+ * Python's surrogatepass would let through). A falsy value (null, false, 0,
  * 0.0, "", [], {}) becomes an empty object. Known differences from Python's
  * json: NaN/Infinity, integers beyond 64 bits and "\u0000" in strings are
  * refused here. */

@@ -2,6 +2,7 @@
  * schema messages of POST /v2/notifications/email and GET /v2/notifications.
  * Cases follow notifications-utils tests/recipient_validation and the
  * messages in notifications-api's schema tests (notify-api.md §2.3, §3.2). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -255,6 +256,47 @@ TEST(truthy_body_is_kept_as_sent)
     v = emu_parse_body("{\"a\":1}", 7);
     CHECK(json_is_object(v) && json_integer_value(json_object_get(v, "a")) == 1);
     json_decref(v);
+}
+
+/* Parses a body and returns the string value of its key "k" copied into
+ * buf, or NULL when it does not parse or has no such string. */
+static const char *wide_value(const char *body, size_t len, char *buf, size_t cap)
+{
+    json_t *v = emu_parse_body(body, len);
+    const char *s = json_string_value(json_object_get(v, "k"));
+    if (s)
+        snprintf(buf, cap, "%s", s);
+    json_decref(v);
+    return s ? buf : NULL;
+}
+
+TEST(utf16_and_utf32_bodies_are_decoded_as_pythons_json_detects_them)
+{
+    char buf[64];
+    /* {"k":"é😀"} in each encoding json.detect_encoding recognises */
+    static const char u16le[] = "\xff\xfe{\0\"\0k\0\"\0:\0\"\0\xe9\0=\xd8\0\xde\"\0}\0";
+    static const char u16be[] = "\0{\0\"\0k\0\"\0:\0\"\0\xe9\xd8=\xde\0\0\"\0}";
+    static const char u16le_nobom[] = "{\0\"\0k\0\"\0:\0\"\0\xe9\0=\xd8\0\xde\"\0}\0";
+    static const char u32be[] = "\0\0\xfe\xff\0\0\0{\0\0\0\"\0\0\0k\0\0\0\"\0\0\0:\0\0\0\"\0\0\0"
+                                "\xe9\0\x01\xf6\0\0\0\0\"\0\0\0}";
+    static const char u32le_nobom[] = "{\0\0\0\"\0\0\0k\0\0\0\"\0\0\0:\0\0\0\"\0\0\0\xe9\0\0\0"
+                                      "\0\xf6\x01\0\"\0\0\0}\0\0\0";
+    const char *want = "\xc3\xa9\xf0\x9f\x98\x80";
+    CHECK_STR_EQ(wide_value(u16le, sizeof(u16le) - 1, buf, sizeof(buf)), want);
+    CHECK_STR_EQ(wide_value(u16be, sizeof(u16be) - 1, buf, sizeof(buf)), want);
+    CHECK_STR_EQ(wide_value(u16le_nobom, sizeof(u16le_nobom) - 1, buf, sizeof(buf)), want);
+    CHECK_STR_EQ(wide_value(u32be, sizeof(u32be) - 1, buf, sizeof(buf)), want);
+    CHECK_STR_EQ(wide_value(u32le_nobom, sizeof(u32le_nobom) - 1, buf, sizeof(buf)), want);
+}
+
+TEST(wide_bodies_that_do_not_decode_are_not_json)
+{
+    /* odd length, an unpaired high surrogate, a code point past U+10FFFF */
+    CHECK(emu_parse_body("\xff\xfe{\0}", 5) == NULL);
+    CHECK(emu_parse_body("\xff\xfe\"\0=\xd8\"\0", 8) == NULL);
+    CHECK(emu_parse_body("\0\0\xfe\xff\0\x11\0\0", 8) == NULL);
+    /* a second byte-order mark is not whitespace */
+    CHECK(emu_parse_body("\xff\xfe\xff\xfe{\0}\0", 8) == NULL);
 }
 
 /* Validates a JSON text and joins the messages with " | ". */
