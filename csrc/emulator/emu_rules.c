@@ -3,14 +3,17 @@
  * UUIDs. See emu_rules.h. */
 #include "emu_rules.h"
 
+#include <errno.h>
 #include <idn2.h>
 #include <math.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "emu_template.h"
+#include "emu_util.h"
 
 /* ---- small string helpers --------------------------------------------- */
 
@@ -443,6 +446,189 @@ static char *emu__decode_wide(const unsigned char *b, size_t len, int enc, size_
     return out;
 }
 
+/* 1 when s[0..len) starts with the literal lit. */
+static int emu__starts(const char *s, size_t len, const char *lit)
+{
+    size_t n = strlen(lit);
+    return len >= n && !memcmp(s, lit, n);
+}
+
+static int emu__digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+/* Python's str() of the number token s[0..n) when jansson cannot hold it
+ * (an integer beyond 64 bits, or a real that overflows to infinity), as a
+ * malloc'd string; NULL when jansson can hold it (or on OOM, then the
+ * token is left for jansson to judge). */
+static char *emu__big_number(const char *s, size_t n, int is_real)
+{
+    char *t = malloc(n + 1);
+    if (!t)
+        return NULL;
+    memcpy(t, s, n);
+    t[n] = '\0';
+    errno = 0;
+    if (is_real) {
+        double d = strtod(t, NULL);
+        int overflow = errno == ERANGE && isinf(d);
+        free(t);
+        return overflow ? emu_strdup(d < 0 ? "-inf" : "inf") : NULL;
+    }
+    (void)strtoll(t, NULL, 10);
+    if (errno == ERANGE)
+        return t;
+    free(t);
+    return NULL;
+}
+
+/* Rewrites JSON text so that jansson reads what Python's json reads: NaN,
+ * Infinity, -Infinity, integers beyond 64 bits and reals that overflow,
+ * outside strings, become {"\u0001<tag>":"<str() of the number>"}. Returns
+ * the malloc'd new text (caller frees) and its length, or NULL when there
+ * was nothing to rewrite (or on OOM: jansson then judges the original). */
+static char *emu__rewrite_numbers(const char *s, size_t len, const char *tag, size_t *out_len)
+{
+    emu_buf b;
+    emu_buf_init(&b);
+    size_t flushed = 0, i = 0;
+    int changed = 0;
+    while (i < len) {
+        if (s[i] == '"') { /* a string: skip it, escapes included */
+            i++;
+            while (i < len && s[i] != '"')
+                i += (s[i] == '\\' && i + 1 < len) ? 2 : 1;
+            i++;
+            continue;
+        }
+        char *text = NULL;
+        size_t end = i + 1;
+        if (emu__starts(s + i, len - i, "NaN")) {
+            text = emu_strdup("nan");
+            end = i + 3;
+        } else if (emu__starts(s + i, len - i, "Infinity")) {
+            text = emu_strdup("inf");
+            end = i + 8;
+        } else if (emu__starts(s + i, len - i, "-Infinity")) {
+            text = emu_strdup("-inf");
+            end = i + 9;
+        } else if (emu__digit(s[i]) || (s[i] == '-' && i + 1 < len && emu__digit(s[i + 1]))) {
+            /* json's NUMBER_RE: -?(0|[1-9]\d*)(\.\d+)?([eE][-+]?\d+)? */
+            size_t j = s[i] == '-' ? i + 1 : i;
+            if (s[j] == '0')
+                j++;
+            else
+                while (j < len && emu__digit(s[j]))
+                    j++;
+            int is_real = 0;
+            if (j + 1 < len && s[j] == '.' && emu__digit(s[j + 1])) {
+                is_real = 1;
+                for (j++; j < len && emu__digit(s[j]); j++)
+                    ;
+            }
+            if (j < len && (s[j] == 'e' || s[j] == 'E')) {
+                size_t k = j + 1;
+                if (k < len && (s[k] == '+' || s[k] == '-'))
+                    k++;
+                if (k < len && emu__digit(s[k])) {
+                    is_real = 1;
+                    while (k < len && emu__digit(s[k]))
+                        k++;
+                    j = k;
+                }
+            }
+            end = j;
+            text = emu__big_number(s + i, j - i, is_real);
+        }
+        if (text) {
+            emu_buf_add(&b, s + flushed, i - flushed);
+            emu_buf_addf(&b, "{\"\\u0001%s\":\"", tag);
+            emu_buf_adds(&b, text);
+            emu_buf_adds(&b, "\"}");
+            free(text);
+            flushed = end;
+            changed = 1;
+        }
+        i = end;
+    }
+    if (!changed) {
+        emu_buf_free(&b);
+        return NULL;
+    }
+    emu_buf_add(&b, s + flushed, len - flushed);
+    return emu_buf_take(&b, out_len);
+}
+
+/* The text of a rewritten number when v is {"\u0001<tag>": text}, else NULL. */
+static const char *emu__rewritten(const json_t *v, const char *key)
+{
+    if (!json_is_object(v) || json_object_size(v) != 1)
+        return NULL;
+    return json_string_value(json_object_get(v, key));
+}
+
+/* Replaces every rewritten number under v (not v itself) with an
+ * emu_py_number() placeholder. Returns 0 or -1 on OOM. */
+static int emu__restore_numbers(json_t *v, const char *key)
+{
+    const char *text;
+    if (json_is_array(v)) {
+        for (size_t i = 0; i < json_array_size(v); i++) {
+            json_t *c = json_array_get(v, i);
+            if ((text = emu__rewritten(c, key))) {
+                if (json_array_set_new(v, i, emu_py_number(text)))
+                    return -1;
+            } else if (emu__restore_numbers(c, key)) {
+                return -1;
+            }
+        }
+    } else if (json_is_object(v)) {
+        const char *k;
+        json_t *c;
+        json_object_foreach(v, k, c)
+        {
+            if ((text = emu__rewritten(c, key))) {
+                /* replacing an existing key's value keeps the iteration valid */
+                if (json_object_set_new(v, k, emu_py_number(text)))
+                    return -1;
+            } else if (emu__restore_numbers(c, key)) {
+                return -1;
+            }
+        }
+    }
+    return 0;
+}
+
+/* json_loadb, reading NaN, Infinity, -Infinity and numbers beyond what
+ * jansson holds as Python's json does (see emu_py_number). Returns a new
+ * reference or NULL when the text is not JSON (or on OOM). */
+static json_t *emu__load_python_json(const char *data, size_t len)
+{
+    char tag[37], key[40];
+    if (emu_uuid4(tag))
+        return NULL;
+    size_t rlen = 0;
+    char *rewritten = emu__rewrite_numbers(data, len, tag, &rlen);
+    json_t *v = json_loadb(rewritten ? rewritten : data, rewritten ? rlen : len,
+                           JSON_DECODE_ANY, NULL);
+    free(rewritten);
+    if (!v || !rewritten)
+        return v;
+    snprintf(key, sizeof(key), "\x01%s", tag);
+    const char *text = emu__rewritten(v, key);
+    if (text) {
+        json_t *top = emu_py_number(text);
+        json_decref(v);
+        return top;
+    }
+    if (emu__restore_numbers(v, key)) {
+        json_decref(v);
+        return NULL;
+    }
+    return v;
+}
+
 json_t *emu_parse_body(const char *data, size_t len)
 {
     if (!data)
@@ -461,7 +647,7 @@ json_t *emu_parse_body(const char *data, size_t len)
             return NULL;
         data = wide;
     }
-    json_t *v = json_loadb(data, len, JSON_DECODE_ANY, NULL);
+    json_t *v = emu__load_python_json(data, len);
     free(wide);
     if (!v)
         return NULL;
@@ -885,7 +1071,7 @@ static const char *const emu__post_email_props[] = {
 size_t emu_validate_post_email_at(json_t *body, double now, emu_errors *errs)
 {
     size_t before = errs->n;
-    if (!json_is_object(body)) {
+    if (!emu_is_object(body)) {
         emu__add_repr_error(errs, NULL, body, "is not of type object");
         return errs->n - before;
     }
@@ -911,7 +1097,7 @@ size_t emu_validate_post_email_at(json_t *body, double now, emu_errors *errs)
         if (!json_is_string(v) || !emu_uuid_valid(json_string_value(v)))
             emu_errors_add(errs, "ValidationError", "email_reply_to_id is not a valid UUID");
     if ((v = json_object_get(body, "personalisation")))
-        if (!json_is_object(v))
+        if (!emu_is_object(v))
             emu__add_repr_error(errs, "personalisation", v, "is not of type object");
     if ((v = json_object_get(body, "scheduled_for"))) {
         if (json_is_string(v))

@@ -42,9 +42,11 @@ int emu_email_valid(const char *addr, char **normalised);
  * leading byte-order mark is skipped), UTF-16 and UTF-32 (by byte-order mark
  * or by the zero bytes at the start; unpaired surrogates are refused, which
  * Python's surrogatepass would let through). A falsy value (null, false, 0,
- * 0.0, "", [], {}) becomes an empty object. Known differences from Python's
- * json: NaN/Infinity, integers beyond 64 bits and "\u0000" in strings are
- * refused here. */
+ * 0.0, "", [], {}) becomes an empty object. NaN, Infinity, -Infinity,
+ * integers beyond 64 bits and reals that overflow are read as Python's json
+ * reads them, as emu_py_number() placeholders (use emu_is_object() rather
+ * than json_is_object() on parsed values). Known difference from Python's
+ * json: "\u0000" in strings is refused here. */
 json_t *emu_parse_body(const char *data, size_t len);
 
 /* Validates a POST /v2/notifications/email body against Notify's schema,

@@ -575,7 +575,7 @@ static int post_email(emu_server *s, struct MHD_Connection *conn, req *r, const 
     emu_errors_free(&errs);
     const emu_service *svc = a->svc;
     json_t *pers = json_object_get(body, "personalisation");
-    if (!json_is_object(pers))
+    if (!emu_is_object(pers))
         pers = NULL;
     /* §2.2 step 6: the listed values are sanitised before the template is filled in */
     json_t *sanitised =
@@ -1001,7 +1001,7 @@ static void preview_template(req *r, const auth_result *a, const char *id)
         return;
     }
     json_t *pers = json_object_get(body, "personalisation");
-    if (!json_is_object(body) || (pers && !json_is_object(pers))) {
+    if (!emu_is_object(body) || (pers && !emu_is_object(pers))) {
         respond_error(r, 400, "ValidationError", "personalisation is not of type object");
         json_decref(body);
         return;

@@ -815,10 +815,41 @@ static void emu__repr_float(emu__buf *b, double d)
     }
 }
 
+/* The placeholder's key: '\xff' never starts a key jansson parsed. */
+#define EMU_PYNUM_KEY "\xff" "pynum"
+
+json_t *emu_py_number(const char *text)
+{
+    json_t *o = json_object();
+    /* set_new_nocheck takes the string (or a NULL on OOM) even on failure */
+    if (!o || json_object_set_new_nocheck(o, EMU_PYNUM_KEY, json_string(text))) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
+const char *emu_py_number_text(const json_t *v)
+{
+    if (!json_is_object(v) || json_object_size(v) != 1)
+        return NULL;
+    return json_string_value(json_object_get(v, EMU_PYNUM_KEY));
+}
+
+int emu_is_object(const json_t *v)
+{
+    return json_is_object(v) && !emu_py_number_text(v);
+}
+
 /* Appends Python repr() of any JSON value (bounded depth). */
 static void emu__repr(emu__buf *b, const json_t *v, int depth)
 {
     char t[32];
+    const char *number = emu_py_number_text(v);
+    if (number) {
+        emu__buf_puts(b, number);
+        return;
+    }
     if (depth > 64) { /* Python would recurse; keep the stack bounded */
         emu__buf_puts(b, "...");
         return;
@@ -1029,7 +1060,7 @@ static void emu__values_free(emu__values *v)
 static int emu__values_init(emu__values *v, json_t *pers, int escape)
 {
     memset(v, 0, sizeof(*v));
-    if (!json_is_object(pers) || json_object_size(pers) == 0)
+    if (!emu_is_object(pers) || json_object_size(pers) == 0)
         return 0;
     size_t n = json_object_size(pers);
     v->keys = calloc(n, sizeof(*v->keys));

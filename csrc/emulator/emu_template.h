@@ -70,6 +70,19 @@ char *emu_template_render_subject_html(const char *text, json_t *personalisation
  * like "Hi ((name))" is never empty, whatever the values. */
 int emu_template_is_empty(const char *content, const char *body);
 
+/* Numbers Python's json reads but jansson cannot hold (NaN, Infinity,
+ * -Infinity, integers beyond 64 bits, reals that overflow to infinity) are
+ * carried as a placeholder: an object whose one key is not valid UTF-8, so
+ * no parsed JSON can forge it. emu_py_number() makes one for text (Python's
+ * str() of the number: "nan", "inf", "-inf" or the digits); returns a new
+ * reference or NULL on OOM. emu_py_number_text() returns that text when v
+ * is a placeholder (valid while v lives), else NULL. emu_py_str() and
+ * emu_py_repr() print the text. */
+json_t *emu_py_number(const char *text);
+const char *emu_py_number_text(const json_t *v);
+/* 1 when v is a JSON object and not a number placeholder. */
+int emu_is_object(const json_t *v);
+
 /* Python str(value) of a JSON value (strings as they are, True/False/None,
  * Python float repr, lists/dicts as Python repr). Caller frees; NULL on OOM. */
 char *emu_py_str(const json_t *v);

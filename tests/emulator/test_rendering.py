@@ -261,3 +261,40 @@ def test_token_claims_are_checked_in_pyjwt_order(
     assert resp.status_code == status, resp.text
     if message is not None:
         assert errors(resp) == [("AuthError", message)]
+
+
+# ---- numbers Python's json reads (Flask's get_json) beyond what JSON strictly allows ----
+
+
+def raw_post(emu: NotifyEmulator, body: str) -> requests.Response:
+    return call(emu, "POST", "/v2/notifications/email", data=body.encode())
+
+
+@pytest.mark.parametrize(
+    ("literal", "text"),
+    [("NaN", "nan"), ("-Infinity", "-inf"), ("1e400", "inf"), ("-100000000000000000000", None)],
+)
+def test_python_only_numbers_are_typed_as_numbers_in_validation_messages(
+    emu: NotifyEmulator, literal: str, text: str | None
+) -> None:
+    shown = text or literal
+    resp = raw_post(
+        emu,
+        f'{{"email_address":"a@example.com","template_id":"{T_VALUE}",'
+        f'"reference":{literal},"personalisation":{literal}}}',
+    )
+    assert resp.status_code == 400
+    assert errors(resp) == [
+        ("ValidationError", f"reference {shown} is not of type string"),
+        ("ValidationError", f"personalisation {shown} is not of type object"),
+    ]
+
+
+def test_python_only_numbers_inside_lists_render_as_python_str(emu: NotifyEmulator) -> None:
+    resp = raw_post(
+        emu,
+        f'{{"email_address":"a@example.com","template_id":"{T_VALUE}",'
+        '"personalisation":{"value":[NaN, 123456789012345678901234567890]}}',
+    )
+    assert resp.status_code == 201, resp.text
+    assert resp.json()["content"]["body"] == "* nan\n* 123456789012345678901234567890"

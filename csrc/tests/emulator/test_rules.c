@@ -9,6 +9,7 @@
 #include "check.h"
 #include "emu_errors.h"
 #include "emu_rules.h"
+#include "emu_template.h"
 
 /* 2030-01-01T12:00:00Z, the clock for scheduled_for checks. */
 #define NOW 1893499200.0
@@ -297,6 +298,53 @@ TEST(wide_bodies_that_do_not_decode_are_not_json)
     CHECK(emu_parse_body("\0\0\xfe\xff\0\x11\0\0", 8) == NULL);
     /* a second byte-order mark is not whitespace */
     CHECK(emu_parse_body("\xff\xfe\xff\xfe{\0}\0", 8) == NULL);
+}
+
+/* Parses body text and checks Python's str() of its key "x". */
+static void check_python_number(const char *file, int line, const char *body, const char *want)
+{
+    json_t *v = emu_parse_body(body, strlen(body));
+    char *got = v ? emu_py_str(json_object_get(v, "x")) : NULL;
+    if (!got || strcmp(got, want) != 0)
+        ck_fail(file, line, "%s: got %s, want %s", body, got ? got : "(null)", want);
+    free(got);
+    json_decref(v);
+}
+#define PY_NUMBER(body, want) check_python_number(__FILE__, __LINE__, body, want)
+
+TEST(numbers_pythons_json_reads_are_read)
+{
+    PY_NUMBER("{\"x\":NaN}", "nan");
+    PY_NUMBER("{\"x\":Infinity}", "inf");
+    PY_NUMBER("{\"x\": -Infinity }", "-inf");
+    PY_NUMBER("{\"x\":100000000000000000000}", "100000000000000000000");
+    PY_NUMBER("{\"x\":-9223372036854775809}", "-9223372036854775809");
+    PY_NUMBER("{\"x\":9223372036854775807}", "9223372036854775807");
+    PY_NUMBER("{\"x\":1e400}", "inf");
+    PY_NUMBER("{\"x\":-1.5E+400}", "-inf");
+    PY_NUMBER("{\"x\":[NaN, {\"y\": 1e99999}]}", "[nan, {'y': inf}]");
+    /* inside strings nothing is rewritten */
+    PY_NUMBER("{\"x\":\"NaN 100000000000000000000 \\\" Infinity\"}",
+              "NaN 100000000000000000000 \" Infinity");
+}
+
+TEST(number_placeholders_are_not_objects_and_cannot_be_forged)
+{
+    json_t *v = emu_parse_body("NaN", 3);
+    CHECK(v != NULL && !emu_is_object(v));
+    CHECK_STR_EQ(emu_py_number_text(v), "nan");
+    json_decref(v);
+    /* a client's object with a similar key stays an object */
+    const char *forged = "{\"x\":{\"\\u0001k\":\"nan\"}}";
+    v = emu_parse_body(forged, strlen(forged));
+    CHECK(v != NULL && emu_is_object(json_object_get(v, "x")));
+    CHECK(emu_py_number_text(json_object_get(v, "x")) == NULL);
+    json_decref(v);
+    /* still not JSON: NaN as a key, a bare word, trailing garbage */
+    CHECK(emu_parse_body("{NaN:1}", 7) == NULL);
+    CHECK(emu_parse_body("nan", 3) == NULL);
+    CHECK(emu_parse_body("NaNx", 4) == NULL);
+    CHECK(emu_parse_body("[1e400 2]", 9) == NULL);
 }
 
 /* Validates a JSON text and joins the messages with " | ". */
