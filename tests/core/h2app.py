@@ -11,6 +11,9 @@ import json
 from typing import Any
 
 RECORDS: list[dict[str, Any]] = []
+# Requests being handled right now: each record notes how many were, so a test
+# can tell concurrent requests from sequential ones without timing anything.
+IN_FLIGHT = 0
 
 
 async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
@@ -22,6 +25,7 @@ async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
         body += message.get("body", b"")
         if not message.get("more_body"):
             break
+    global IN_FLIGHT
     headers = {k.decode().lower(): v.decode() for k, v in scope["headers"]}
     if scope["path"] == "/_stats":
         status, payload = 200, json.dumps(RECORDS).encode()
@@ -34,9 +38,14 @@ async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
                 "method": scope["method"],
                 "user_agent": headers.get("user-agent", ""),
                 "body_len": len(body),
+                "in_flight": IN_FLIGHT + 1,
             }
         )
-        await asyncio.sleep(0.05)  # keep requests in flight at the same time
+        IN_FLIGHT += 1
+        try:
+            await asyncio.sleep(0.05)  # keep requests in flight at the same time
+        finally:
+            IN_FLIGHT -= 1
         status = 201 if scope["method"] == "POST" else 200
         payload = json.dumps({"id": len(RECORDS), "http_version": scope["http_version"]}).encode()
     await send(

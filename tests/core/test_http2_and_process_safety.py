@@ -39,9 +39,7 @@ def test_concurrent_requests_share_one_http2_connection(
     cert, _ = tls_cert
     before = len(h2_stats(h2_server, cert))
     client = NotificationsAPIClient(API_KEY, h2_server, timeout=10, ca_bundle=str(cert))
-    start = time.monotonic()
     results = client.send_email_notifications([email(f"u{i}@example.com") for i in range(40)])
-    elapsed = time.monotonic() - start
     assert [r.outcome for r in results] == [Outcome.ACCEPTED] * 40
     assert all(r.json()["http_version"] == "2" for r in results)
     records = h2_stats(h2_server, cert)[before:]
@@ -49,8 +47,8 @@ def test_concurrent_requests_share_one_http2_connection(
     assert {r["http_version"] for r in records} == {"2"}
     assert len({r["client_port"] for r in records}) == 1  # one connection
     assert {r["user_agent"] for r in records} == {USER_AGENT}
-    # 40 requests that each take 50 ms server-side ran concurrently.
-    assert elapsed < 40 * 0.05 / 2
+    # The requests were multiplexed: the server was handling many at once.
+    assert max(r["in_flight"] for r in records) >= 10
 
 
 def test_tls_peer_that_fails_verification_is_not_sent(h2_server: str) -> None:
