@@ -466,9 +466,9 @@ static char *trimmed(const char *s)
 }
 
 /* Renders a template as Notify's API does (§2.2, §2.4, §3.1): *subject
- * is the plain-text subject (PlainTextEmailTemplate.subject), *subject_html
- * (when the pointer is non-NULL) the subject as GET /v2/notifications and
- * the preview return it (HTMLEmailTemplate.subject, HTML-escaped), *body
+ * is the plain-text subject (PlainTextEmailTemplate.subject, also the
+ * preview's), *subject_html (when the pointer is non-NULL) the subject as
+ * GET /v2/notifications returns it (HTMLEmailTemplate.subject), *body
  * the filled-in body, stripped. On missing placeholders (subject's first)
  * sets the 400 and returns -1. On success every string is malloc'd and the
  * caller frees them; on failure they are all NULL. */
@@ -1012,15 +1012,15 @@ static void preview_template(req *r, const auth_result *a, const char *id)
         json_decref(body);
         return;
     }
-    char *subject = NULL, *subject_html = NULL, *text = NULL;
-    if (!render_template(r, t, pers, &subject, &subject_html, &text)) {
+    /* Notify previews a PlainTextEmailTemplate: the subject is not escaped */
+    char *subject = NULL, *text = NULL;
+    if (!render_template(r, t, pers, &subject, NULL, &text)) {
         int email = !strcmp(t->type, "email");
         respond_json(r, 200,
                      json_pack("{s:s,s:n,s:s,s:n,s:s?,s:s,s:i}", "body", text, "html", "id",
-                               t->id, "postage", "subject", email ? subject_html : NULL, "type",
+                               t->id, "postage", "subject", email ? subject : NULL, "type",
                                t->type, "version", t->version));
         free(subject);
-        free(subject_html);
         free(text);
     }
     json_decref(body);

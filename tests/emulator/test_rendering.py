@@ -298,3 +298,16 @@ def test_python_only_numbers_inside_lists_render_as_python_str(emu: NotifyEmulat
     )
     assert resp.status_code == 201, resp.text
     assert resp.json()["content"]["body"] == "* nan\n* 123456789012345678901234567890"
+
+
+def test_preview_subject_is_the_plain_text_subject(emu: NotifyEmulator) -> None:
+    # Notify previews a PlainTextEmailTemplate: typography, no HTML escaping
+    resp = call(
+        emu,
+        "POST",
+        f"/v2/template/{T_SUBJECT}/preview",
+        json_body={"personalisation": {"name": "Tom & Jerry", "items": ["a", "b"]}},
+    )
+    assert resp.status_code == 200, resp.text
+    assert resp.json()["subject"] == "Hello \u201cTom & Jerry\u201d, it\u2019s a and b \u2013 ok"
+    assert resp.json()["body"] == "Dear Tom & Jerry,\n\n\n\n* a\n* b"
