@@ -361,8 +361,7 @@ static json_t *notification_json(const emu_notification *n, const char *root)
                            "line_5", "line_6", "one_click_unsubscribe_url", n->unsubscribe_url,
                            "phone_number", "postage", "postcode", "reference", n->reference,
                            "scheduled_for", "sent_at", n->sent_us ? sent : NULL, "status",
-                           emu_status_name(n->status), "subject",
-                           n->subject_html ? n->subject_html : n->subject, "template", "id",
+                           emu_status_name(n->status), "subject", n->subject, "template", "id",
                            n->template_id, "uri", turi, "version", n->template_version, "type",
                            "email")
                      : NULL;
@@ -465,31 +464,24 @@ static char *trimmed(const char *s)
     return c;
 }
 
-/* Renders a template as Notify's API does (§2.2, §2.4, §3.1): *subject
- * is the plain-text subject (PlainTextEmailTemplate.subject, also the
- * preview's), *subject_html (when the pointer is non-NULL) the subject as
- * GET /v2/notifications returns it (HTMLEmailTemplate.subject), *body
- * the filled-in body, stripped. On missing placeholders (subject's first)
- * sets the 400 and returns -1. On success every string is malloc'd and the
- * caller frees them; on failure they are all NULL. */
+/* Renders a template as Notify's API does (§2.2, §2.4, §3.1): *subject is
+ * PlainTextEmailTemplate.subject (list values joined "a, b and c", Notify's
+ * typography; Notify reads notifications and previews back through the
+ * same class, so it is also the GET and preview subject), *body the
+ * filled-in body, stripped. On missing placeholders (the subject's first)
+ * sets the 400 and returns -1. On success both strings are malloc'd and
+ * the caller frees them; on failure both are NULL. */
 static int render_template(req *r, const emu_template *t, json_t *pers, char **subject,
-                           char **subject_html, char **body)
+                           char **body)
 {
-    emu_strlist missing, ignored;
+    emu_strlist missing;
     emu_strlist_init(&missing);
-    emu_strlist_init(&ignored);
     *subject = emu_template_render_subject(t->subject, pers, &missing);
     *body = emu_template_render_body(t->body, pers, &missing);
-    char *html = subject_html ? emu_template_render_subject_html(t->subject, pers, &ignored)
-                              : NULL;
-    emu_strlist_free(&ignored);
-    if (!*subject || !*body || (subject_html && !html)) {
+    if (!*subject || !*body) {
         free(*subject);
         free(*body);
-        free(html);
         *subject = *body = NULL;
-        if (subject_html)
-            *subject_html = NULL;
         emu_strlist_free(&missing);
         respond_json(r, 500, NULL);
         return -1;
@@ -512,15 +504,10 @@ static int render_template(req *r, const emu_template *t, json_t *pers, char **s
         emu_strlist_free(&missing);
         free(*subject);
         free(*body);
-        free(html);
         *subject = *body = NULL;
-        if (subject_html)
-            *subject_html = NULL;
         return -1;
     }
     emu_strlist_free(&missing);
-    if (subject_html)
-        *subject_html = html;
     return 0;
 }
 
@@ -587,9 +574,9 @@ static int post_email(emu_server *s, struct MHD_Connection *conn, req *r, const 
     }
     const char *tid = json_string_value(json_object_get(body, "template_id"));
     const emu_template *t = usable_template(r, svc, tid);
-    char *subject = NULL, *subject_html = NULL, *text = NULL, *to = NULL, *recipient = NULL;
+    char *subject = NULL, *text = NULL, *to = NULL, *recipient = NULL;
     int stored = 0;
-    if (!t || render_template(r, t, pers, &subject, &subject_html, &text))
+    if (!t || render_template(r, t, pers, &subject, &text))
         goto done;
     if (emu_template_is_empty(t->body, text)) {
         respond_error(r, 400, "BadRequestError", "Your message is empty.");
@@ -658,7 +645,6 @@ static int post_email(emu_server *s, struct MHD_Connection *conn, req *r, const 
             .recipient = recipient,
             .reference = reference,
             .subject = subject,
-            .subject_html = subject_html,
             .body = text,
             .unsubscribe_url = unsub,
             .created_us = emu_now_us(),
@@ -699,7 +685,6 @@ static int post_email(emu_server *s, struct MHD_Connection *conn, req *r, const 
     free(nu);
 done:
     free(subject);
-    free(subject_html);
     free(text);
     free(to);
     free(recipient);
@@ -1012,9 +997,8 @@ static void preview_template(req *r, const auth_result *a, const char *id)
         json_decref(body);
         return;
     }
-    /* Notify previews a PlainTextEmailTemplate: the subject is not escaped */
     char *subject = NULL, *text = NULL;
-    if (!render_template(r, t, pers, &subject, NULL, &text)) {
+    if (!render_template(r, t, pers, &subject, &text)) {
         int email = !strcmp(t->type, "email");
         respond_json(r, 200,
                      json_pack("{s:s,s:n,s:s,s:n,s:s?,s:s,s:i}", "body", text, "html", "id",

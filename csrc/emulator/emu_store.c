@@ -246,11 +246,8 @@ static const char *put_str(char **cursor, const char *src)
 
 int emu_store_add(emu_store *s, const emu_notification_spec *spec)
 {
-    const char *html = spec->subject_html;
-    if (html && spec->subject && !strcmp(html, spec->subject))
-        html = NULL; /* most subjects have nothing to escape: store one copy */
-    const char *strs[] = {spec->email_address, spec->recipient, spec->reference, spec->subject,
-                          html,                spec->body,      spec->unsubscribe_url};
+    const char *strs[] = {spec->email_address, spec->recipient, spec->reference,
+                          spec->subject,       spec->body,      spec->unsubscribe_url};
     size_t size = sizeof(emu_notification);
     for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
         if (strs[i])
@@ -264,7 +261,6 @@ int emu_store_add(emu_store *s, const emu_notification_spec *spec)
     n->recipient = put_str(&cur, spec->recipient);
     n->reference = put_str(&cur, spec->reference);
     n->subject = put_str(&cur, spec->subject);
-    n->subject_html = put_str(&cur, html);
     n->body = put_str(&cur, spec->body);
     n->unsubscribe_url = put_str(&cur, spec->unsubscribe_url);
     snprintf(n->id, sizeof(n->id), "%s", spec->id);

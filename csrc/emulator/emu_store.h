@@ -49,8 +49,7 @@ typedef struct emu_notification {
     const char *email_address; /* as submitted, trimmed */
     const char *recipient;     /* lower-cased, for the simulator rules */
     const char *reference;     /* NULL when none */
-    const char *subject;      /* plain text, as the POST response */
-    const char *subject_html; /* as GET returns it; NULL when equal to subject */
+    const char *subject;
     const char *body;
     const char *unsubscribe_url; /* NULL when none */
 } emu_notification;
@@ -66,7 +65,6 @@ typedef struct emu_notification_spec {
     const char *recipient;
     const char *reference;
     const char *subject;
-    const char *subject_html; /* may be NULL (then the same as subject) */
     const char *body;
     const char *unsubscribe_url;
     int64_t created_us;
