@@ -15,12 +15,14 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -261,7 +263,26 @@ class NotifyEmulator:
             result: dict[str, Any] = self._request("GET", "/_emulator/faults")
         else:
             result = self._request("PUT", "/_emulator/faults", changes)
+            refuse_ms = float(changes.get("refuse_connections_ms", 0))
+            if refuse_ms > 0:
+                self._wait_until_refusing(refuse_ms / 1000.0)
         return result
+
+    def _wait_until_refusing(self, period: float) -> None:
+        """The emulator closes its listening socket just after answering the PUT; wait
+        (at most the refused period, capped at 5 s) until connections are refused, so the
+        caller's next request meets the fault."""
+        parts = urllib.parse.urlsplit(self.base_url)
+        address = (parts.hostname or "127.0.0.1", parts.port or 80)
+        deadline = time.monotonic() + min(period, 5.0)
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(address, timeout=0.5).close()
+            except ConnectionRefusedError:
+                return
+            except OSError:
+                pass
+            time.sleep(0.005)
 
     def reset_faults(self) -> dict[str, Any]:
         """Turns every fault off and resets the seed."""
