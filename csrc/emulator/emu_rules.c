@@ -149,43 +149,6 @@ int emu_uuid_valid(const char *s)
 
 /* ---- email addresses --------------------------------------------------- */
 
-/* Decodes one UTF-8 code point at s[*i]; -1 (advancing one byte) if invalid. */
-static long emu__cp(const unsigned char *s, size_t len, size_t *i)
-{
-    unsigned char c = s[*i];
-    size_t need;
-    long cp;
-    if (c < 0x80) {
-        (*i)++;
-        return c;
-    } else if ((c & 0xe0) == 0xc0) {
-        need = 1;
-        cp = c & 0x1f;
-    } else if ((c & 0xf0) == 0xe0) {
-        need = 2;
-        cp = c & 0x0f;
-    } else if ((c & 0xf8) == 0xf0) {
-        need = 3;
-        cp = c & 0x07;
-    } else {
-        (*i)++;
-        return -1;
-    }
-    if (*i + need >= len) {
-        (*i)++;
-        return -1;
-    }
-    for (size_t k = 1; k <= need; k++) {
-        if ((s[*i + k] & 0xc0) != 0x80) {
-            (*i)++;
-            return -1;
-        }
-        cp = (cp << 6) | (s[*i + k] & 0x3f);
-    }
-    *i += need + 1;
-    return cp;
-}
-
 /* Python's \s in a str pattern (str.isspace()). */
 static int emu__isspace_cp(long cp)
 {
@@ -290,7 +253,7 @@ static int emu__email_rules(const char *s)
     size_t count = 0;
     while (i < len) {
         size_t at = i;
-        long cp = emu__cp(u, len, &i);
+        long cp = emu_utf8_next(u, len, &i);
         if (cp < 0)
             return 0;
         if (at == host) {

@@ -534,7 +534,7 @@ static char *emu__buf_finish(emu__buf *b)
 
 /* Decodes the code point at s[*i] (len bytes in all) and advances *i.
  * Returns the code point, or -1 for an invalid byte (then *i moves by 1). */
-static long emu__utf8_next(const unsigned char *s, size_t len, size_t *i)
+long emu_utf8_next(const unsigned char *s, size_t len, size_t *i)
 {
     unsigned char c = s[*i];
     size_t need;
@@ -634,7 +634,7 @@ char *emu_strip_obscure_whitespace(const char *s)
     size_t len = strlen(s), i = 0;
     while (i < len) {
         size_t start = i;
-        long cp = emu__utf8_next(u, len, &i);
+        long cp = emu_utf8_next(u, len, &i);
         if (cp >= 0 && (emu__obscure_zero_width(cp) || emu__obscure_full_width(cp)))
             continue;
         emu__buf_add(&b, s + start, i - start);
@@ -674,7 +674,7 @@ char *emu_py_lower(const char *s)
     size_t i = 0;
     while (i < len) {
         size_t start = i;
-        long cp = emu__utf8_next(u, len, &i);
+        long cp = emu_utf8_next(u, len, &i);
         if (cp < 0) {
             emu__buf_add(&b, s + start, i - start);
         } else if (cp == 0x130) { /* full case mapping: İ -> i + combining dot */
@@ -725,7 +725,7 @@ static void emu__repr_string(emu__buf *b, const char *s, size_t len)
     size_t i = 0;
     while (i < len) {
         size_t start = i;
-        long cp = emu__utf8_next(u, len, &i);
+        long cp = emu_utf8_next(u, len, &i);
         if (cp < 0) {
             snprintf(t, sizeof(t), "\\x%02x", u[start]);
             emu__buf_puts(b, t);
@@ -1486,7 +1486,7 @@ static void emu__py_strip(char *s)
     size_t len = strlen(s), i = 0, first = len, last = 0;
     while (i < len) {
         size_t at = i;
-        long cp = emu__utf8_next(u, len, &i);
+        long cp = emu_utf8_next(u, len, &i);
         if (cp < 0 || !emu__py_isspace(cp)) {
             if (first == len)
                 first = at;
@@ -1525,7 +1525,7 @@ int emu_template_is_empty(const char *content, const char *body)
 static long emu__peek(const char *s, size_t len, size_t i, size_t *n)
 {
     size_t j = i;
-    long cp = emu__utf8_next((const unsigned char *)s, len, &j);
+    long cp = emu_utf8_next((const unsigned char *)s, len, &j);
     *n = j - i;
     return cp;
 }
@@ -2034,7 +2034,7 @@ static void emu__cps_from(emu__cps *c, const char *s, size_t a, size_t e)
     size_t i = a;
     while (i < e) {
         size_t st = i;
-        long cp = emu__utf8_next((const unsigned char *)s, e, &i);
+        long cp = emu_utf8_next((const unsigned char *)s, e, &i);
         emu__cps_push(c, cp < 0 ? (uint32_t)(unsigned char)s[st] : (uint32_t)cp);
     }
 }
@@ -2085,7 +2085,7 @@ static char *emu__smartypants(const char *s)
             while (i > p && ((unsigned char)s[i] & 0xc0) == 0x80)
                 i--;
             size_t j = i;
-            long cp = emu__utf8_next((const unsigned char *)s, text_end, &j);
+            long cp = emu_utf8_next((const unsigned char *)s, text_end, &j);
             prev = cp < 0 ? (unsigned char)s[i] : (uint32_t)cp;
         }
         if (!found)

@@ -101,4 +101,8 @@ char *emu_insensitive_key(const char *s);
 /* Number of Unicode code points in UTF-8 text (Python len()). */
 size_t emu_utf8_len(const char *s);
 
+/* Decodes the UTF-8 code point at s[*i] (len bytes in all) and advances *i.
+ * Returns the code point, or -1 for an invalid byte (then *i moves by 1). */
+long emu_utf8_next(const unsigned char *s, size_t len, size_t *i);
+
 #endif
