@@ -77,6 +77,12 @@ long ngo_b64url_encode(const uint8_t *in, size_t n, char *out, size_t cap);
  * impossible length, or NGO_ENOBUFS when cap < 3*n/4. */
 long ngo_b64url_decode(const char *in, size_t n, uint8_t *out, size_t cap);
 
+/* HMAC-SHA256(key, msg) into mac[32] through OpenSSL 3's EVP_MAC. Returns 0,
+ * or NGO_ECRYPTO with the OpenSSL error queue drained. Allocates nothing the
+ * caller must free. */
+int ngo_hmac_sha256(const char *key, size_t key_len, const char *msg, size_t msg_len,
+                    uint8_t mac[32]);
+
 /* ---- JWT HS256 (notify-api.md §1.2) -------------------------------------
  * Header {"alg":"HS256","typ":"JWT"} (the bytes PyJWT writes: it sorts header
  * keys), claims {"iss":"<service id>","iat":<iat>}. The secret is used as

@@ -16,7 +16,7 @@ static const char ngo__jwt_header[] = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9";
 
 /* HMAC-SHA256(key, msg) into mac[32]. Returns 0 or NGO_ECRYPTO (with the
  * OpenSSL error queue drained). */
-static int ngo__hmac_sha256(const char *key, size_t key_len, const char *msg,
+int ngo_hmac_sha256(const char *key, size_t key_len, const char *msg,
                             size_t msg_len, uint8_t mac[32])
 {
     EVP_MAC *hmac = NULL;
@@ -81,7 +81,7 @@ long ngo_jwt_sign(const char *service_id, const char *secret, size_t secret_len,
         return n;
     pos += (size_t)n;
 
-    if(ngo__hmac_sha256(secret, secret_len, out, pos, mac))
+    if(ngo_hmac_sha256(secret, secret_len, out, pos, mac))
         return NGO_ECRYPTO;
     out[pos++] = '.';
     n = ngo_b64url_encode(mac, sizeof(mac), out + pos, cap - pos);

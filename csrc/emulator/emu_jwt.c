@@ -1,12 +1,10 @@
 /* Decoding and HS256 verification of bearer tokens. See emu_jwt.h. */
 #include "emu_jwt.h"
 
+#include "ngo.h"
+
 #include <jansson.h>
-#include <openssl/core_names.h>
 #include <openssl/crypto.h>
-#include <openssl/err.h>
-#include <openssl/evp.h>
-#include <openssl/params.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -289,28 +287,9 @@ int emu_jwt_verify_hs256(const char *token, const emu_jwt *t, const char *secret
 {
     if (!token || !t || !secret || t->sig_len != 32 || strlen(token) < t->signing_len)
         return 0;
-    unsigned char mac[EVP_MAX_MD_SIZE];
-    size_t mac_len = 0;
-    int ok = 0;
-    EVP_MAC *hmac = EVP_MAC_fetch(NULL, "HMAC", NULL);
-    EVP_MAC_CTX *ctx = hmac ? EVP_MAC_CTX_new(hmac) : NULL;
-    if (ctx) {
-        char digest[] = "SHA256";
-        OSSL_PARAM params[] = {
-            OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
-            OSSL_PARAM_construct_end(),
-        };
-        if (EVP_MAC_init(ctx, (const unsigned char *)secret, strlen(secret), params) == 1 &&
-            EVP_MAC_update(ctx, (const unsigned char *)token, t->signing_len) == 1 &&
-            EVP_MAC_final(ctx, mac, &mac_len, sizeof(mac)) == 1)
-            ok = mac_len == 32 && CRYPTO_memcmp(mac, t->sig, 32) == 0;
-        else
-            ERR_clear_error();
-    } else {
-        ERR_clear_error();
-    }
-    EVP_MAC_CTX_free(ctx);
-    EVP_MAC_free(hmac);
+    uint8_t mac[32];
+    int ok = ngo_hmac_sha256(secret, strlen(secret), token, t->signing_len, mac) == 0 &&
+             CRYPTO_memcmp(mac, t->sig, 32) == 0;
     OPENSSL_cleanse(mac, sizeof(mac));
     return ok;
 }
