@@ -37,17 +37,6 @@ static char *emu__remove_all(const char *s, const char *pat)
 
 /* ---- UUIDs ------------------------------------------------------------- */
 
-static int emu__hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Python's int(t, 16) over an ASCII string, as far as a UUID needs: leading
  * and trailing whitespace, one sign, an optional 0x prefix, and single '_'
  * between digits. Fills the 16 big-endian bytes of the value. Returns 0, or
@@ -79,7 +68,7 @@ static int emu__py_int16(const char *t, unsigned char out[16])
             prev_us = 2;
             continue;
         }
-        int v = emu__hexval(t[i]);
+        int v = emu_hex_value(t[i]);
         if (v < 0)
             return -1;
         prev_us = 0;
@@ -935,7 +924,7 @@ static int emu__uri_plain(char c)
 /* Checks "%XX" at s[*i] and moves past it. Returns 1 when well formed. */
 static int emu__uri_pct(const char *s, size_t *i)
 {
-    if (s[*i] != '%' || emu__hexval(s[*i + 1]) < 0 || emu__hexval(s[*i + 2]) < 0)
+    if (s[*i] != '%' || emu_hex_value(s[*i + 1]) < 0 || emu_hex_value(s[*i + 2]) < 0)
         return 0;
     *i += 3;
     return 1;
@@ -976,7 +965,7 @@ static int emu__uri_valid(const char *s)
         size_t k = h;
         if (s[k] == '[') { /* IP-literal */
             k++;
-            while (k < e && (emu__hexval(s[k]) >= 0 || s[k] == ':' || s[k] == '.' ||
+            while (k < e && (emu_hex_value(s[k]) >= 0 || s[k] == ':' || s[k] == '.' ||
                              s[k] == 'v' || s[k] == 'V'))
                 k++;
             if (k >= e || s[k] != ']')

@@ -1,5 +1,6 @@
 /* Template rendering and Python-compatible text helpers. See emu_template.h. */
 #include "emu_template.h"
+#include "emu_util.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -1235,18 +1236,6 @@ static const struct { const char *name, *value; } emu__entities[] = {
     {"zwj;", "\xe2\x80\x8d"}, {"zwnj;", "\xe2\x80\x8c"},
 };
 
-/* The value of a hex digit, or -1. */
-static int emu__hexdig(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Code points Python's html module drops from a numeric character reference. */
 static int emu__charref_dropped(uint32_t n)
 {
@@ -1298,8 +1287,8 @@ static void emu__unescape_strict(const char *s, emu__buf *b)
             int hex = s[j + 1] == 'x' || s[j + 1] == 'X';
             size_t k = j + 1 + (size_t)hex, d = k;
             uint32_t n = 0;
-            while (hex ? emu__hexdig(s[d]) >= 0 : (s[d] >= '0' && s[d] <= '9')) {
-                uint32_t v = (uint32_t)(hex ? emu__hexdig(s[d]) : s[d] - '0');
+            while (hex ? emu_hex_value(s[d]) >= 0 : (s[d] >= '0' && s[d] <= '9')) {
+                uint32_t v = (uint32_t)(hex ? emu_hex_value(s[d]) : s[d] - '0');
                 n = n > 0x10ffff ? n : n * (hex ? 16 : 10) + v;
                 d++;
             }

@@ -282,3 +282,15 @@ int emu_parse_double(const char *s, double *out)
     *out = v;
     return 0;
 }
+
+/* The value of the hex digit c (either case), or -1. */
+int emu_hex_value(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}

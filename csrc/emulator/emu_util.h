@@ -64,6 +64,9 @@ char *emu_strdup(const char *s);
 
 /* Parses a decimal integer in [min, max] from s (the whole string).
  * Returns 0 and sets *out, or -1. */
+/* The value of the hex digit c (either case), or -1. */
+int emu_hex_value(char c);
+
 int emu_parse_long(const char *s, long min, long max, long *out);
 /* Parses a finite double from the whole string. Returns 0 or -1. */
 int emu_parse_double(const char *s, double *out);
