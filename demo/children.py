@@ -17,6 +17,7 @@ import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -77,17 +78,22 @@ class Children:
         """Stops every child, newest first; waits at most `grace` s for each."""
         while self._procs:
             _name, proc = self._procs.pop()
-            if proc.poll() is None:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(proc.pid, signal.SIGTERM)
-                try:
-                    proc.wait(timeout=grace)
-                except subprocess.TimeoutExpired:
-                    with contextlib.suppress(ProcessLookupError):
-                        os.killpg(proc.pid, signal.SIGKILL)
-                    proc.wait(timeout=grace)
+            stop_process_group(proc, grace)
             if proc.stdout is not None:
                 proc.stdout.close()
+
+
+def stop_process_group(proc: subprocess.Popen[Any], grace: float) -> None:
+    """Stops `proc` and its process group: SIGTERM, at most `grace` s, then SIGKILL."""
+    if proc.poll() is None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=grace)
 
 
 def read_startup_lines(

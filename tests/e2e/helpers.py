@@ -7,7 +7,6 @@ import contextlib
 import json
 import os
 import selectors
-import signal
 import socket
 import subprocess
 import sys
@@ -16,6 +15,8 @@ import urllib.request
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
+
+from demo.children import stop_process_group
 
 ROOT = Path(__file__).resolve().parents[2]
 PYTHON = sys.executable
@@ -42,15 +43,7 @@ def child_env(extra: Mapping[str, str]) -> dict[str, str]:
 
 def stop(proc: subprocess.Popen[Any], grace: float = 10.0) -> None:
     """Stops `proc` and its process group: SIGTERM, bounded wait, SIGKILL."""
-    if proc.poll() is None:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=grace)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=grace)
+    stop_process_group(proc, grace)
 
 
 @contextlib.contextmanager
