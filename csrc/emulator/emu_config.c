@@ -153,6 +153,7 @@ int emu_config_defaults(emu_config *c)
     c->retention_ms = 3600000;
     c->callback_retry_delay_ms = 1000;
     c->callback_max_retries = 5;
+    c->token_leeway_s = 30;
     c->callback_timeout_ms = 5000;
     c->services = calloc(1, sizeof(emu_service));
     if (!c->host || !c->email_domain || !c->services)
@@ -492,7 +493,7 @@ int emu_config_apply_json(emu_config *c, json_t *root, emu_errors *errs)
     }
     static const char *known[] = {"host", "port", "threads", "created_to_sending_ms",
                                   "sending_to_final_ms", "sending_timeout_ms", "retention_ms",
-                                  "callback_retry_delay_ms", "callback_max_retries",
+                                  "callback_retry_delay_ms", "callback_max_retries", "token_leeway_s",
                                   "callback_timeout_ms", "email_domain", "faults", "services"};
     const char *key;
     json_t *v;
@@ -521,6 +522,7 @@ int emu_config_apply_json(emu_config *c, json_t *root, emu_errors *errs)
                  &c->callback_retry_delay_ms, errs) ||
         get_int(root, "callback_max_retries", "callback_max_retries", 0,
                 &c->callback_max_retries, errs) ||
+        get_int(root, "token_leeway_s", "token_leeway_s", 0, &c->token_leeway_s, errs) ||
         get_long(root, "callback_timeout_ms", "callback_timeout_ms", 1, &c->callback_timeout_ms,
                  errs) ||
         get_str(root, "email_domain", "email_domain", &c->email_domain, errs))
@@ -621,13 +623,14 @@ json_t *emu_config_to_json(const emu_config *c)
 {
     json_t *services = json_array();
     json_t *root = json_pack(
-        "{s:s,s:i,s:i,s:I,s:I,s:I,s:I,s:I,s:i,s:I,s:s,s:o,s:o*}", "host", c->host, "port",
+        "{s:s,s:i,s:i,s:I,s:I,s:I,s:I,s:I,s:i,s:i,s:I,s:s,s:o,s:o*}", "host", c->host, "port",
         c->port, "threads", c->threads, "created_to_sending_ms",
         (json_int_t)c->created_to_sending_ms, "sending_to_final_ms",
         (json_int_t)c->sending_to_final_ms, "sending_timeout_ms",
         (json_int_t)c->sending_timeout_ms, "retention_ms", (json_int_t)c->retention_ms,
         "callback_retry_delay_ms", (json_int_t)c->callback_retry_delay_ms,
-        "callback_max_retries", c->callback_max_retries, "callback_timeout_ms",
+        "callback_max_retries", c->callback_max_retries, "token_leeway_s", c->token_leeway_s,
+        "callback_timeout_ms",
         (json_int_t)c->callback_timeout_ms, "email_domain", c->email_domain, "faults",
         emu_faults_to_json(&c->faults), "services", services);
     if (!root)

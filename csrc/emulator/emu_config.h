@@ -71,6 +71,7 @@ typedef struct emu_config {
     long retention_ms;       /* the compressed 7 days; <= 0 keeps forever */
     long callback_retry_delay_ms;
     int callback_max_retries;
+    int token_leeway_s; /* Notify's 30 s allowance on a token's iat */
     long callback_timeout_ms;
     char *email_domain; /* from_email is <local part>@<email_domain> */
     emu_faults faults;

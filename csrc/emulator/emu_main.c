@@ -46,6 +46,7 @@ static const char usage[] =
     "  --callback-retry-delay-ms MS     delay between attempts (default 1000)\n"
     "  --callback-max-retries N         retries after the first attempt (default 5)\n"
     "  --callback-timeout-ms MS         request timeout (default 5000)\n"
+    "  --token-leeway-s S               allowed age or lead of a token's iat (Notify: 30)\n"
     "Faults (on /v2/ routes; change them at run time with PUT /_emulator/faults):\n"
     "  --latency-ms MS                  added to every response\n"
     "  --jitter-ms MS                   plus a random 0..MS\n"
@@ -97,6 +98,7 @@ static const flag flags[] = {
     {"--callback-retry-delay-ms", F_MS, offsetof(emu_config, callback_retry_delay_ms)},
     {"--callback-max-retries", F_COUNT, offsetof(emu_config, callback_max_retries)},
     {"--callback-timeout-ms", F_MS, offsetof(emu_config, callback_timeout_ms)},
+    {"--token-leeway-s", F_COUNT, offsetof(emu_config, token_leeway_s)},
     {"--latency-ms", F_FAULT_MS, offsetof(emu_faults, latency_ms)},
     {"--jitter-ms", F_FAULT_MS, offsetof(emu_faults, jitter_ms)},
     {"--error-5xx-rate", F_RATE, offsetof(emu_faults, error_5xx_rate)},

@@ -300,7 +300,7 @@ static int authenticate(emu_server *s, struct MHD_Connection *conn, req *r, auth
             continue;
         /* PyJWT's order (iat, nbf, exp, aud, sub, jti), then the client
          * library's own iat checks (notify-api.md §1.3) */
-        if (t.has_iat && (!t.iat_is_number || t.iat > now + 30)) {
+        if (t.has_iat && (!t.iat_is_number || t.iat > now + s->cfg.token_leeway_s)) {
             msg = MSG_CLOCK; /* InvalidIssuedAtError, ImmatureSignatureError */
             break;
         }
@@ -316,7 +316,7 @@ static int authenticate(emu_server *s, struct MHD_Connection *conn, req *r, auth
         }
         if (!t.has_iat)
             continue; /* the missing-iat error is skipped like a bad signature */
-        if (t.iat < now - 30) {
+        if (t.iat < now - s->cfg.token_leeway_s) {
             msg = MSG_CLOCK;
             break;
         }

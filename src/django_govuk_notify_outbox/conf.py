@@ -44,8 +44,10 @@ class OutboxSettings:
     max_age: float = 24 * 3600.0
     backoff_base: float = 5.0
     backoff_cap: float = 900.0
-    lookup_delay: float = 30.0
-    lease_seconds: float = 60.0
+    lookup_delay: float = 45.0
+    send_window: float = 10.0
+    token_window: float = 30.0
+    lease_seconds: float = 3.0
     run_time_budget: float = 25.0
     auth_probe_interval: float = 30.0
     kick_on_commit: bool | None = None
@@ -78,6 +80,8 @@ _KEYS: dict[str, tuple[str, tuple[type, ...]]] = {
     "BACKOFF_BASE": ("backoff_base", _NUMBER),
     "BACKOFF_CAP": ("backoff_cap", _NUMBER),
     "LOOKUP_DELAY": ("lookup_delay", _NUMBER),
+    "SEND_WINDOW": ("send_window", _NUMBER),
+    "TOKEN_WINDOW": ("token_window", _NUMBER),
     "LEASE_SECONDS": ("lease_seconds", _NUMBER),
     "RUN_TIME_BUDGET": ("run_time_budget", _NUMBER),
     "AUTH_PROBE_INTERVAL": ("auth_probe_interval", _NUMBER),
@@ -94,6 +98,7 @@ _KEYS: dict[str, tuple[str, tuple[type, ...]]] = {
 
 _POSITIVE = {
     "timeout",
+    "send_window",
     "connect_timeout",
     "batch_size",
     "max_in_flight",
@@ -107,7 +112,13 @@ _POSITIVE = {
     "rate_limit_burst",
     "event_body_limit",
 }
-_NON_NEGATIVE = {"backoff_base", "backoff_cap", "lookup_delay", "auth_probe_interval"}
+_NON_NEGATIVE = {
+    "backoff_base",
+    "backoff_cap",
+    "lookup_delay",
+    "token_window",
+    "auth_probe_interval",
+}
 
 
 def celery_configured() -> bool:
@@ -165,10 +176,19 @@ def parse_outbox_dict(api_key: str, base_url: str, raw: Mapping[str, Any]) -> Ou
             raise ImproperlyConfigured(f"GOVUK_NOTIFY_OUTBOX[{key!r}] must not be negative")
         values[field] = value
     result = OutboxSettings(api_key=api_key, base_url=base_url, **values)
-    # A run must end, including its slowest possible HTTP batch, well before its lease does.
-    if result.run_time_budget + 2 * result.timeout >= result.lease_seconds:
+    # The exactly-once rules (docs/outbox.md, "Why no email is sent twice"): a claimed
+    # attempt is settled by a look-up only once no request of it can still reach Notify.
+    for window, name in ((result.token_window, "TOKEN_WINDOW"), (result.send_window, "SEND_WINDOW")):
+        if result.lookup_delay < window + result.timeout:
+            raise ImproperlyConfigured(
+                f"GOVUK_NOTIFY_OUTBOX['LOOKUP_DELAY'] must be at least {name} + TIMEOUT "
+                f"({window + result.timeout:g}s): a look-up sooner could miss a request "
+                "that is still on its way to Notify"
+            )
+    if result.max_age < 4 * result.lookup_delay:
         raise ImproperlyConfigured(
-            "GOVUK_NOTIFY_OUTBOX: RUN_TIME_BUDGET + 2 * TIMEOUT must be less than LEASE_SECONDS"
+            "GOVUK_NOTIFY_OUTBOX['MAX_AGE'] must be at least 4 * LOOKUP_DELAY "
+            f"({4 * result.lookup_delay:g}s), so an email gets several attempts"
         )
     if result.max_age >= result.retention:
         raise ImproperlyConfigured(

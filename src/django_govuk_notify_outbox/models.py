@@ -3,18 +3,13 @@
 from __future__ import annotations
 
 import hashlib
-import logging
 import traceback as traceback_module
 from datetime import datetime
-from typing import Any
 
-from django.db import models, transaction
+from django.db import models
 from django.utils import timezone
 
 from . import statuses
-from .signals import status_changed
-
-logger = logging.getLogger(__name__)
 
 # Longest text kept in an event field; longer text is cut with a marker.
 TEXT_LIMIT = 2000
@@ -37,6 +32,13 @@ def reference_digest(reference: str) -> str:
     return hashlib.sha256(reference.encode("utf-8")).hexdigest()
 
 
+PRIORITY_HIGH = 0
+PRIORITY_NORMAL = 1
+PRIORITY_BULK = 2
+PRIORITY_CHOICES = [(PRIORITY_HIGH, "high"), (PRIORITY_NORMAL, "normal"), (PRIORITY_BULK, "bulk")]
+PRIORITIES: dict[str, int] = {name: value for value, name in PRIORITY_CHOICES}
+
+
 class EmailMessage(models.Model):
     """One email to send through GOV.UK Notify, and everything known about it since."""
 
@@ -55,6 +57,14 @@ class EmailMessage(models.Model):
     sent_reference_digest = models.CharField(max_length=64, db_index=True)
     reference_is_ours = models.BooleanField(default=True)
 
+    # What is sent and with which Notify service: data, so that SMS and several
+    # services fit the same outbox. Today: "email" through the "default" service.
+    channel = models.CharField(max_length=16, default="email")
+    service = models.CharField(max_length=64, default="default")
+    priority = models.PositiveSmallIntegerField(
+        choices=PRIORITY_CHOICES, default=PRIORITY_NORMAL, help_text="Claimed in this order."
+    )
+
     status = models.CharField(
         max_length=32, choices=statuses.CHOICES, default=statuses.SENDING_TO_NOTIFY
     )
@@ -62,8 +72,13 @@ class EmailMessage(models.Model):
     # When the engine next has something to do with this email; NULL when nothing
     # (final, or tracking stopped). The sync's idle query reads only this index.
     next_action_at = models.DateTimeField(null=True, blank=True, db_index=True)
-    # Set (write-ahead) while an attempt is in flight; cleared when its outcome is recorded.
+    # The claim of the attempt in flight (write-ahead, database clock): set when a
+    # sender claims the email, cleared when the attempt's outcome is recorded. No
+    # request of the attempt starts after send_by, and no other sender touches the
+    # email before attempt_started_at + LOOKUP_DELAY (docs/outbox.md).
     attempt_started_at = models.DateTimeField(null=True, blank=True)
+    claim_token = models.CharField(max_length=32, blank=True, default="")
+    send_by = models.DateTimeField(null=True, blank=True)
     # The last attempt may have reached Notify: look it up before any resend.
     outcome_unknown = models.BooleanField(default=False)
     notify_id = models.UUIDField(null=True, blank=True, db_index=True)
@@ -93,6 +108,8 @@ class EmailMessage(models.Model):
             models.Index(fields=("email_address",), name="ngo_msg_email"),
             # Attempts left in flight by a stopped worker (checked at the start of each run).
             models.Index(fields=("attempt_started_at",), name="ngo_msg_in_flight"),
+            # What to send next: claimed in priority order, then oldest due first.
+            models.Index(fields=("priority", "next_action_at"), name="ngo_msg_priority_due"),
         )
         permissions = (
             ("view_personalisation", "Can view the personalisation of outbox emails"),
@@ -101,78 +118,6 @@ class EmailMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.email_address} ({self.status})"
-
-    def transition(
-        self,
-        to_status: str,
-        *,
-        expected: str | None = None,
-        where: dict[str, Any] | None = None,
-        **fields: Any,
-    ) -> bool:
-        """Move to ``to_status`` with a conditional UPDATE; True when this call won.
-
-        ``expected`` (default: the status this instance holds) must still be the
-        row's status, so two writers cannot both win; ``where`` adds further
-        conditions (e.g. the attempt being recorded). ``fields`` are written in
-        the same UPDATE. A transition the state machine does not allow is
-        refused: logged, recorded as an event, and False is returned. The
-        ``status_changed`` signal is sent after a successful write.
-        """
-        from_status = expected if expected is not None else self.status
-        if not statuses.can_transition(from_status, to_status):
-            logger.error(
-                "outbox: refused transition %s -> %s for email %s",
-                from_status,
-                to_status,
-                self.pk,
-            )
-            EmailEvent.objects.create(
-                message_id=self.pk,
-                kind=EmailEvent.Kind.INFO,
-                from_status=from_status,
-                to_status=to_status,
-                detail=f"Refused transition {from_status} -> {to_status}: not allowed",
-            )
-            return False
-        now = timezone.now()
-        values: dict[str, Any] = {"status": to_status, "updated_at": now, **fields}
-        if statuses.is_final(to_status):
-            values["next_action_at"] = None
-            values.setdefault("completed_at", now)
-        if to_status == statuses.NOTIFY_SENDING:
-            values.setdefault("notify_sending_at", now)
-        rows = EmailMessage.objects.filter(pk=self.pk, status=from_status, **(where or {}))
-        won = rows.update(**values) == 1
-        if not won:
-            logger.info(
-                "outbox: email %s was no longer %s; %s not written", self.pk, from_status, to_status
-            )
-            return False
-        for name, value in values.items():
-            setattr(self, name, value)
-        if from_status != to_status:
-            EmailEvent.objects.create(
-                message_id=self.pk,
-                kind=EmailEvent.Kind.STATUS,
-                from_status=from_status,
-                to_status=to_status,
-                detail=values.get("last_error", "") or "",
-            )
-        if status_changed.has_listeners(EmailMessage):
-            try:
-                # A savepoint, so a receiver's database error cannot break the caller's
-                # transaction (the engine records a chunk of outcomes in one).
-                with transaction.atomic():
-                    status_changed.send(
-                        sender=EmailMessage,
-                        message=self,
-                        from_status=from_status,
-                        to_status=to_status,
-                    )
-            except Exception:
-                logger.exception("outbox: a status_changed receiver failed for email %s", self.pk)
-        return True
 
 
 class EmailEvent(models.Model):

@@ -14,10 +14,11 @@ from typing import Any
 
 from celery import shared_task
 
-from . import outbox
+from . import engine
 
 
 @shared_task(name="django_govuk_notify_outbox.tasks.sync", ignore_result=True)  # type: ignore[untyped-decorator]
-def sync() -> dict[str, Any]:
-    """One outbox run (see outbox.sync); returns its summary as a dict."""
-    return dataclasses.asdict(outbox.sync())
+def sync() -> dict[str, Any] | None:
+    """One outbox run (see engine.sync); returns its summary as a dict, or None when idle."""
+    summary = engine.sync()
+    return dataclasses.asdict(summary) if summary.ran else None

@@ -8,7 +8,6 @@ when enabled, a Celery task is kicked once the transaction commits).
 from __future__ import annotations
 
 import json
-import logging
 import re
 import string
 import uuid
@@ -16,12 +15,11 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-from django.db import DEFAULT_DB_ALIAS, connections, router, transaction
+from django.db import DEFAULT_DB_ALIAS, router
 
-from . import conf, statuses
-from .models import EmailEvent, EmailMessage, reference_digest
-
-logger = logging.getLogger(__name__)
+from . import kick, statuses
+from .engine.clock import DbNow
+from .models import PRIORITIES, EmailMessage, reference_digest
 
 __all__ = ["send_email_notification", "validate_email_address"]
 
@@ -110,6 +108,17 @@ def _reference(value: Any) -> str | None:
     return value
 
 
+def _priority(value: Any) -> int:
+    if not isinstance(value, str):
+        raise TypeError(f"priority must be a string, not {type(value).__name__}")
+    try:
+        return PRIORITIES[value]
+    except KeyError:
+        raise ValueError(
+            f"priority must be one of {', '.join(map(repr, PRIORITIES))}, not {value!r}"
+        ) from None
+
+
 def _unsubscribe_url(value: Any) -> str | None:
     if value is None or value == "":
         return None
@@ -124,29 +133,6 @@ def _unsubscribe_url(value: Any) -> str | None:
     return value
 
 
-def _kick() -> None:
-    """Queue the Celery sync task; never raises (the email is safely stored anyway)."""
-    try:
-        from .tasks import sync
-
-        sync.apply_async(retry=False)
-    except Exception:
-        logger.warning(
-            "outbox: could not kick the sync task; the scheduled sync will send the email",
-            exc_info=True,
-        )
-
-
-def _kick_after_commit(using: str) -> None:
-    connection = connections[using]
-    if connection.in_atomic_block:
-        # Once per transaction: skip when a kick is already waiting for this commit.
-        for entry in connection.run_on_commit:
-            if entry[1] is _kick:
-                return
-    transaction.on_commit(_kick, using=using, robust=True)
-
-
 def send_email_notification(
     email_address: str,
     template_id: str | uuid.UUID,
@@ -154,12 +140,17 @@ def send_email_notification(
     reference: str | None = None,
     email_reply_to_id: str | uuid.UUID | None = None,
     one_click_unsubscribe_url: str | None = None,
+    *,
+    priority: str = "normal",
 ) -> EmailMessage:
     """Store an email for sending through GOV.UK Notify and return its EmailMessage.
 
     Validates every argument first (ValueError/TypeError naming the argument,
     nothing stored), then inserts one row in status ``sending-to-notify`` inside
     the caller's transaction: if it rolls back, nothing is ever sent.
+
+    ``priority`` ("high", "normal" or "bulk") orders sending: a password reset
+    sent "high" overtakes a queued mailshot sent "bulk".
     """
     address = validate_email_address(email_address)
     template = _uuid("template_id", template_id, optional=False)
@@ -168,37 +159,27 @@ def send_email_notification(
     ref = _reference(reference)
     reply_to = _uuid("email_reply_to_id", email_reply_to_id, optional=True)
     unsubscribe = _unsubscribe_url(one_click_unsubscribe_url)
+    rank = _priority(priority)
 
     sent_reference = ref if ref is not None else f"outbox-{uuid.uuid4()}"
     using = router.db_for_write(EmailMessage) or DEFAULT_DB_ALIAS
-    with transaction.atomic(using=using):
-        message = EmailMessage(
-            email_address=address,
-            template_id=template,
-            personalisation=values,
-            reference=ref or "",
-            email_reply_to_id=reply_to,
-            one_click_unsubscribe_url=unsubscribe or "",
-            sent_reference=sent_reference,
-            sent_reference_digest=reference_digest(sent_reference),
-            reference_is_ours=ref is None,
-            status=statuses.SENDING_TO_NOTIFY,
-        )
-        message.next_action_at = message.created_at
-        message.save(using=using)
-        EmailEvent.objects.using(using).create(
-            message=message, kind=EmailEvent.Kind.INFO, detail="Queued for sending"
-        )
-    if _kick_enabled():
-        _kick_after_commit(using)
+    message = EmailMessage(
+        email_address=address,
+        template_id=template,
+        personalisation=values,
+        reference=ref or "",
+        email_reply_to_id=reply_to,
+        one_click_unsubscribe_url=unsubscribe or "",
+        sent_reference=sent_reference,
+        sent_reference_digest=reference_digest(sent_reference),
+        reference_is_ours=ref is None,
+        status=statuses.SENDING_TO_NOTIFY,
+        priority=rank,
+    )
+    # Due at once by the database's clock, the one every engine decision uses.
+    message.next_action_at = DbNow()  # type: ignore[assignment]
+    # One INSERT, no savepoint: the row is the record of its creation.
+    message.save(using=using, force_insert=True)
+    message.next_action_at = message.created_at
+    kick.after_commit(using)
     return message
-
-
-def _kick_enabled() -> bool:
-    """Whether to kick Celery; False (logged) when the settings are broken: storing the
-    email must not fail because of them (``manage.py check`` reports them)."""
-    try:
-        return conf.get_settings().kick_enabled
-    except Exception:
-        logger.warning("outbox: the outbox settings are invalid; not kicking the sync task")
-        return False

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from ... import outbox
+from ... import engine as outbox
 
 
 class Command(BaseCommand):

@@ -16,7 +16,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import close_old_connections
 
-from ... import outbox
+from ... import engine as outbox
 
 logger = logging.getLogger(__name__)
 

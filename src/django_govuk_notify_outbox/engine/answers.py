@@ -1,0 +1,126 @@
+"""Reading Notify's answers: what a result means (:class:`Answer`) and how it is
+recorded as an event. No database writes here."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from typing import TYPE_CHECKING, Any
+
+from .. import conf
+from ..models import EmailEvent, one_line, truncate
+from .decide import ACCEPTED, NOT_SENT, REJECTED, THROTTLED, Answer
+
+if TYPE_CHECKING:
+    from ..client import Result
+
+AUTH_STATUSES = (401, 403)
+DEADLINE_TEXT = "send-by deadline passed"
+
+
+def parse_json(body: bytes) -> Any:
+    """The parsed body, or None when it is not JSON (or too deeply nested to parse)."""
+    try:
+        return json.loads(body.decode("utf-8"))
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return None
+
+
+def error_text(result: Result, data: Any) -> str:
+    """One line describing a failed request: Notify's messages, else the HTTP or curl error."""
+    if isinstance(data, dict) and isinstance(data.get("errors"), list):
+        parts = [
+            f"{e.get('error', '')}: {e.get('message', '')}"
+            for e in data["errors"]
+            if isinstance(e, dict)
+        ]
+        if parts:
+            return one_line(f"HTTP {result.status_code} " + "; ".join(parts))
+    if result.status_code:
+        return one_line(f"HTTP {result.status_code} ({result.outcome})")
+    return one_line(f"{result.outcome}: {result.error or 'no response'}")
+
+
+def interpret(result: Result, *, fixed_endpoint: bool) -> Answer:
+    """What ``result`` means. ``fixed_endpoint``: the route always exists at Notify, so a
+    404/405 means GOVUK_NOTIFY_BASE_URL is wrong rather than "no such email"."""
+    outcome = str(result.outcome)
+    data = parse_json(result.body) if result.body else None
+    refused = outcome == REJECTED and (
+        result.status_code in AUTH_STATUSES or (fixed_endpoint and result.status_code in (404, 405))
+    )
+    daily = outcome == THROTTLED and _daily_limit(data)
+    missed = outcome == NOT_SENT and result.status_code in (None, 0) and DEADLINE_TEXT in result.error
+    return Answer(
+        outcome=outcome,
+        status_code=result.status_code or None,
+        error=error_text(result, data) if outcome != ACCEPTED else "",
+        data=data,
+        refused_service=refused,
+        daily_limit=daily,
+        deadline_missed=missed,
+    )
+
+
+def _daily_limit(data: Any) -> bool:
+    """A 429 for Notify's daily message limit (TooManyRequestsError), not its rate limit."""
+    errors = data.get("errors") if isinstance(data, dict) else None
+    return isinstance(errors, list) and any(
+        isinstance(e, dict) and e.get("error") == "TooManyRequestsError" for e in errors
+    )
+
+
+_HIDDEN_KEYS = ("body", "subject", "content", "sanitised_content", "personalisation")
+
+
+def _redact(value: Any) -> Any:
+    """``value`` with every personalised field (filled-in body, subject…) replaced."""
+    if isinstance(value, dict):
+        return {
+            k: ("(hidden)" if k in _HIDDEN_KEYS and v not in (None, {}, "") else _redact(v))
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [_redact(v) for v in value]
+    return value
+
+
+def body_text(body: bytes, data: Any, settings: conf.OutboxSettings) -> str:
+    """A response body fit for an event: personalised fields hidden unless allowed, truncated."""
+    text = body.decode("utf-8", "replace")
+    if not settings.show_personalisation_in_admin and data is not None:
+        with contextlib.suppress(ValueError, RecursionError):
+            text = json.dumps(_redact(data), sort_keys=True)
+    return truncate(text, settings.event_body_limit)
+
+
+def request_text(payload: dict[str, Any], settings: conf.OutboxSettings) -> str:
+    shown = dict(payload)
+    if "personalisation" in shown and not settings.show_personalisation_in_admin:
+        shown["personalisation"] = f"(hidden: {len(payload['personalisation'])} keys)"
+    return truncate(json.dumps(shown, sort_keys=True), settings.event_body_limit)
+
+
+def http_event(
+    message_id: int,
+    method: str,
+    path: str,
+    result: Result,
+    answer: Answer,
+    settings: conf.OutboxSettings,
+    *,
+    request_body: str = "",
+    detail: str = "",
+) -> EmailEvent:
+    return EmailEvent(
+        message_id=message_id,
+        kind=EmailEvent.Kind.HTTP,
+        method=method,
+        path=path,
+        http_status=result.status_code or None,
+        outcome=str(result.outcome),
+        duration=result.elapsed,
+        request_body=request_body,
+        response_body=body_text(result.body, answer.data, settings),
+        detail=detail or (one_line(result.error) if result.error else ""),
+    )

@@ -1,0 +1,61 @@
+"""The process's Notify client and the thread that does its HTTP."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from .. import conf
+from ..client import NotificationsAPIClient
+
+_lock = threading.Lock()
+_client: tuple[tuple[Any, ...], NotificationsAPIClient] | None = None
+_http: tuple[int, ThreadPoolExecutor] | None = None
+
+
+def _identity(settings: conf.OutboxSettings) -> tuple[Any, ...]:
+    # A digest, so the key itself is never kept outside the settings and the client.
+    return (
+        hashlib.sha256(settings.api_key.encode("utf-8")).hexdigest(),
+        settings.base_url,
+        settings.timeout,
+        settings.connect_timeout,
+        settings.rate_limit_per_minute,
+        settings.rate_limit_burst,
+        settings.max_in_flight,
+    )
+
+
+def get_client(settings: conf.OutboxSettings) -> NotificationsAPIClient:
+    """The process's client for these settings (created on first use, then reused)."""
+    global _client
+    identity = _identity(settings)
+    with _lock:
+        if _client is None or _client[0] != identity:
+            _client = (
+                identity,
+                NotificationsAPIClient(
+                    settings.api_key,
+                    settings.base_url,
+                    settings.timeout,
+                    connect_timeout=settings.connect_timeout,
+                    rate_limit_per_minute=settings.rate_limit_per_minute,
+                    rate_limit_burst=settings.rate_limit_burst,
+                    max_in_flight=settings.max_in_flight,
+                ),
+            )
+        return _client[1]
+
+
+def http_thread() -> ThreadPoolExecutor:
+    """The thread that performs the engine's HTTP while the run's own thread writes to
+    the database; one per process (a forked child makes its own), kept between runs so
+    connections are reused."""
+    global _http
+    with _lock:
+        if _http is None or _http[0] != os.getpid():
+            _http = (os.getpid(), ThreadPoolExecutor(1, thread_name_prefix="notify-outbox-http"))
+        return _http[1]

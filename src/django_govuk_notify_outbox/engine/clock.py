@@ -1,0 +1,47 @@
+"""The one clock: the database's. Every lease, claim and deadline is measured by it,
+so the clocks of the hosts running senders never decide anything."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from datetime import timezone as dt_timezone
+
+from typing import Any
+
+from django.db import connections
+from django.db.models import DateTimeField, Func
+from django.utils.dateparse import parse_datetime
+
+_NOW = {
+    "postgresql": "STATEMENT_TIMESTAMP()",
+    "mysql": "UTC_TIMESTAMP(6)",
+    "sqlite": "STRFTIME('%Y-%m-%d %H:%M:%f', 'now')",
+}
+
+
+class DbNow(Func):
+    """The database's current time, in an expression (e.g. an INSERT's value)."""
+
+    output_field = DateTimeField()
+
+    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
+        return _NOW[connection.vendor].replace("%", "%%"), []
+
+
+def db_now(using: str) -> datetime:
+    """The database server's current time, as an aware UTC datetime."""
+    connection = connections[using]
+    expression = _NOW.get(connection.vendor)
+    if expression is None:
+        raise NotImplementedError(f"the outbox does not support the {connection.vendor} database")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + expression)  # no parameters: no %-formatting
+        (value,) = cursor.fetchone()
+    if isinstance(value, str):
+        parsed = parse_datetime(value)
+        assert parsed is not None, value
+        value = parsed
+    assert isinstance(value, datetime)
+    if value.tzinfo is None:
+        return value.replace(tzinfo=dt_timezone.utc)
+    return value.astimezone(dt_timezone.utc)

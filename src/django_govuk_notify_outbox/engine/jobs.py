@@ -1,0 +1,529 @@
+"""The engine's units of work. Each job is chosen and prepared with the database
+(claim or select), performs its HTTP with no database access (on the HTTP
+thread), then records every outcome through the one writer."""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, urlencode
+
+from django.db.models import F, Q
+from django.db.models.functions import Coalesce
+from django.utils.dateparse import parse_datetime
+
+from .. import conf, statuses
+from ..models import EmailEvent, EmailMessage
+from . import decide, writer
+from .answers import http_event, interpret, request_text
+from .clock import db_now
+from .decide import ACCEPTED, UNKNOWN, Answer, State
+
+if TYPE_CHECKING:
+    from ..client import NotificationsAPIClient, Result
+
+logger = logging.getLogger("django_govuk_notify_outbox")
+
+SEND_PATH = "/v2/notifications/email"
+LIST_PAGE_SIZE = 250  # Notify's page size for GET /v2/notifications
+# A caller-given reference matches a notification created no earlier than this
+# before the email's first attempt (docs/design.md §3).
+LOOKUP_SLACK = timedelta(minutes=1)
+
+
+class Context:
+    """What every job of a run shares."""
+
+    def __init__(
+        self, using: str, settings: conf.OutboxSettings, run_started_at: datetime
+    ) -> None:
+        self.using = using
+        self.settings = settings
+        self.run_started_at = run_started_at
+
+    @property
+    def messages(self) -> Any:
+        return EmailMessage.objects.using(self.using)
+
+
+class Job:
+    """One chunk of work: ``perform`` (HTTP only) then ``record`` (database only)."""
+
+    kind = ""
+
+    def perform(self, client: NotificationsAPIClient) -> list[Result]:
+        raise NotImplementedError
+
+    def record(self, results: Sequence[Result] | BaseException) -> tuple[writer.Written, Job | None]:
+        """Write the outcomes; may return a follow-up job."""
+        raise NotImplementedError
+
+    @property
+    def size(self) -> int:
+        raise NotImplementedError
+
+
+# --- sending ---------------------------------------------------------------------------------
+
+
+def _payload(row: Mapping[str, Any]) -> dict[str, Any]:
+    payload: dict[str, Any] = {
+        "email_address": row["email_address"],
+        "template_id": str(row["template_id"]),
+        "reference": row["sent_reference"],
+    }
+    if row["personalisation"]:
+        payload["personalisation"] = row["personalisation"]
+    if row["email_reply_to_id"]:
+        payload["email_reply_to_id"] = str(row["email_reply_to_id"])
+    if row["one_click_unsubscribe_url"]:
+        payload["one_click_unsubscribe_url"] = row["one_click_unsubscribe_url"]
+    return payload
+
+
+_PAYLOAD_FIELDS = (
+    "pk",
+    "email_address",
+    "template_id",
+    "sent_reference",
+    "personalisation",
+    "email_reply_to_id",
+    "one_click_unsubscribe_url",
+)
+
+
+def send_chunk_size(settings: conf.OutboxSettings) -> int:
+    """Emails claimed at once: a batch, but no more than the rate limit lets start within
+    one SEND_WINDOW when the bucket is empty (the rest would miss their send-by time)."""
+    size = settings.batch_size
+    if settings.rate_limit_per_minute:
+        size = min(size, max(1, int(settings.rate_limit_per_minute / 60 * settings.send_window)))
+    return max(1, size)
+
+
+class SendJob(Job):
+    """Claim due emails (write-ahead, database clock), POST them, record the outcomes."""
+
+    kind = "send"
+
+    def __init__(self, ctx: Context, token: str, claimed_at: datetime, not_after: float,
+                 rows: list[dict[str, Any]]) -> None:
+        self.ctx = ctx
+        self.token = token
+        self.claimed_at = claimed_at
+        self.not_after = not_after
+        self.rows = rows
+        self.payloads = [_payload(r) for r in rows]
+
+    @property
+    def size(self) -> int:
+        return len(self.rows)
+
+    @classmethod
+    def claim(cls, ctx: Context) -> SendJob | None:
+        settings = ctx.settings
+        local_start = time.monotonic()  # before the database reads its clock: conservative
+        now = db_now(ctx.using)
+        due = ctx.messages.filter(
+            status__in=statuses.TO_SEND,
+            outcome_unknown=False,
+            claim_token="",
+            next_action_at__lte=now,
+        ).filter(Q(last_attempt_at__isnull=True) | Q(last_attempt_at__lt=ctx.run_started_at))
+        candidates = list(
+            due.order_by("priority", "next_action_at").values_list("pk", "queued_at")[
+                : send_chunk_size(settings)
+            ]
+        )
+        if not candidates:
+            return None
+        too_old = now - timedelta(seconds=settings.max_age)
+        expired = [pk for pk, queued in candidates if queued < too_old]
+        if expired:
+            writer.apply(
+                ctx.using,
+                expired,
+                lambda s: _expired(s, too_old, settings),
+                now,
+                events=writer.status_events,
+            )
+        ready = [pk for pk, queued in candidates if queued >= too_old]
+        if not ready:
+            return cls(ctx, "", now, local_start, [])
+        token = uuid.uuid4().hex
+        ctx.messages.filter(
+            pk__in=ready, status__in=statuses.TO_SEND, outcome_unknown=False, claim_token=""
+        ).update(
+            claim_token=token,
+            attempt_started_at=now,
+            send_by=now + timedelta(seconds=settings.send_window),
+            attempts=F("attempts") + 1,
+            last_attempt_at=now,
+            first_attempt_at=Coalesce(F("first_attempt_at"), now),
+            next_action_at=now + timedelta(seconds=settings.lookup_delay),
+            updated_at=now,
+        )
+        rows = list(ctx.messages.filter(claim_token=token).order_by("pk").values(*_PAYLOAD_FIELDS))
+        return cls(ctx, token, now, local_start + settings.send_window, rows)
+
+    def perform(self, client: NotificationsAPIClient) -> list[Result]:
+        if not self.payloads:
+            return []
+        # Signed with the claim's time: Notify itself refuses any of these requests
+        # that reaches it more than TOKEN_WINDOW after the claim.
+        return client.send_email_notifications(
+            self.payloads, iat=int(self.claimed_at.timestamp()), not_after=self.not_after
+        )
+
+    def record(self, results: Sequence[Result] | BaseException) -> tuple[writer.Written, Job | None]:
+        ctx = self.ctx
+        now = db_now(ctx.using)
+        if isinstance(results, BaseException):
+            failure = results
+            answer = Answer(outcome=UNKNOWN, status_code=None, error=f"{type(failure).__name__} while sending", data=None)
+            answers = {r["pk"]: (None, answer) for r in self.rows}
+        else:
+            failure = None
+            answers = {
+                r["pk"]: (result, interpret(result, fixed_endpoint=True))
+                for r, result in zip(self.rows, results, strict=True)
+            }
+        bodies = {r["pk"]: p for r, p in zip(self.rows, self.payloads, strict=True)}
+
+        def events(pk: int, state: State, change: decide.Change | None) -> list[EmailEvent]:
+            result, answer = answers[pk]
+            if result is None:
+                assert failure is not None
+                event = EmailEvent.for_exception(pk, failure, "while sending")
+            else:
+                event = http_event(
+                    pk, "POST", SEND_PATH, result, answer, ctx.settings,
+                    request_body=request_text(bodies[pk], ctx.settings),
+                )
+            if change is None:
+                event.detail = (
+                    f"{event.detail + ': ' if event.detail else ''}arrived after the claim "
+                    "was settled by another sender; not recorded"
+                )
+                return [event]
+            return [writer.mark_status(event, state, change)]
+
+        written = writer.apply(
+            ctx.using,
+            answers,
+            lambda s: decide.after_send(s, self.token, answers[s.pk][1], now, ctx.settings),
+            now,
+            events=events,
+        )
+        return written, None
+
+
+def _expired(state: State, too_old: datetime, settings: conf.OutboxSettings) -> decide.Change | None:
+    if state.status not in statuses.TO_SEND or state.claim_token or state.outcome_unknown:
+        return None
+    if state.queued_at >= too_old:
+        return None
+    return decide.Change(
+        path=(statuses.FAILED_SEND_TO_NOTIFY,),
+        fields={"last_error": f"Gave up: not accepted by Notify within {settings.max_age:g}s"},
+        note=f"Gave up: not accepted by Notify within {settings.max_age:g}s",
+        counter="failed",
+    )
+
+
+# --- recovering abandoned claims -------------------------------------------------------------
+
+
+def recover(ctx: Context) -> writer.Written:
+    """Claims older than LOOKUP_DELAY were abandoned (the sender died or froze): every
+    request of theirs has reached Notify or never will, so each becomes an unknown
+    outcome to look up now. Returns what was written."""
+    now = db_now(ctx.using)
+    stale_before = now - timedelta(seconds=ctx.settings.lookup_delay)
+    stale = dict(
+        ctx.messages.filter(attempt_started_at__lt=stale_before)
+        .exclude(claim_token="")
+        .values_list("pk", "claim_token")[: ctx.settings.batch_size * 10]
+    )
+    return writer.apply(
+        ctx.using,
+        stale,
+        lambda s: decide.after_recovery(s, stale[s.pk], stale_before, now),
+        now,
+        events=writer.status_events,
+    )
+
+
+# --- look-ups --------------------------------------------------------------------------------
+
+
+class LookupJob(Job):
+    """Ask Notify, by reference, about emails whose last attempt has an unknown outcome."""
+
+    kind = "lookup"
+
+    def __init__(self, ctx: Context, rows: list[dict[str, Any]]) -> None:
+        self.ctx = ctx
+        self.rows = rows
+        self.paths = [
+            "/v2/notifications?reference=" + quote(r["sent_reference"], safe="") for r in rows
+        ]
+
+    @property
+    def size(self) -> int:
+        return len(self.rows)
+
+    @classmethod
+    def select(cls, ctx: Context, limit: int) -> LookupJob | None:
+        now = db_now(ctx.using)
+        rows = list(
+            ctx.messages.filter(
+                outcome_unknown=True,
+                claim_token="",
+                status__in=statuses.TO_SEND,
+                next_action_at__lte=now,
+            )
+            .filter(Q(last_polled_at__isnull=True) | Q(last_polled_at__lt=ctx.run_started_at))
+            .order_by("next_action_at")
+            .values(
+                "pk", "sent_reference", "reference_is_ours", "email_address", "template_id",
+                "first_attempt_at", "created_at",
+            )[:limit]
+        )
+        return cls(ctx, rows) if rows else None
+
+    def perform(self, client: NotificationsAPIClient) -> list[Result]:
+        return client.request_many([("GET", path, None) for path in self.paths])
+
+    def record(self, results: Sequence[Result] | BaseException) -> tuple[writer.Written, Job | None]:
+        ctx = self.ctx
+        now = db_now(ctx.using)
+        if isinstance(results, BaseException):
+            raise results
+        answers = {
+            r["pk"]: (path, result, interpret(result, fixed_endpoint=True))
+            for r, path, result in zip(self.rows, self.paths, results, strict=True)
+        }
+        found = self._matches(answers)
+
+        def events(pk: int, state: State, change: decide.Change | None) -> list[EmailEvent]:
+            path, result, answer = answers[pk]
+            event = http_event(pk, "GET", path, result, answer, ctx.settings, detail="look-up")
+            return [writer.mark_status(event, state, change)]
+
+        written = writer.apply(
+            ctx.using,
+            answers,
+            lambda s: decide.after_lookup(s, found.get(s.pk), answers[s.pk][2], now, ctx.settings),
+            now,
+            events=events,
+        )
+        return written, None
+
+    def _matches(self, answers: Mapping[int, tuple[str, Result, Answer]]) -> dict[int, Mapping[str, Any]]:
+        """The notification each email is, if Notify has it (the oldest match that no
+        other email has adopted)."""
+        candidates: dict[int, list[Mapping[str, Any]]] = {}
+        for row in self.rows:
+            answer = answers[row["pk"]][2]
+            if answer.outcome != ACCEPTED or not isinstance(answer.data, Mapping):
+                continue
+            items = answer.data.get("notifications")
+            if isinstance(items, list):
+                candidates[row["pk"]] = [i for i in items if _matches(row, i)]
+        ids = {str(i.get("id")) for items in candidates.values() for i in items}
+        owned = {
+            str(n): pk
+            for pk, n in self.ctx.messages.filter(notify_id__in=_uuids(ids)).values_list("pk", "notify_id")
+        }
+        found: dict[int, Mapping[str, Any]] = {}
+        for pk, items in candidates.items():
+            for item in reversed(items):  # newest first from Notify: adopt the oldest
+                if owned.get(str(item.get("id")), pk) == pk:
+                    found[pk] = item
+                    break
+        return found
+
+
+def _uuids(texts: set[str]) -> list[uuid.UUID]:
+    out = []
+    for text in texts:
+        try:
+            out.append(uuid.UUID(text))
+        except ValueError:
+            continue
+    return out
+
+
+def _matches(row: Mapping[str, Any], item: Any) -> bool:
+    if not isinstance(item, Mapping) or item.get("reference") != row["sent_reference"]:
+        return False
+    try:
+        uuid.UUID(str(item.get("id")))
+    except ValueError:
+        return False
+    if row["reference_is_ours"]:
+        return True
+    since = (row["first_attempt_at"] or row["created_at"]) - LOOKUP_SLACK
+    created = parse_datetime(str(item.get("created_at", "")))
+    address = str(item.get("email_address", "")).strip().lower()
+    template = (item.get("template") or {}).get("id", "") if isinstance(item.get("template"), Mapping) else ""
+    return (
+        address == str(row["email_address"]).lower()
+        and str(template) == str(row["template_id"])
+        and created is not None
+        and created >= since
+    )
+
+
+# --- polls -----------------------------------------------------------------------------------
+
+
+class PollJob(Job):
+    """GET the status of accepted emails, one request each."""
+
+    kind = "poll"
+
+    def __init__(self, ctx: Context, rows: list[dict[str, Any]]) -> None:
+        self.ctx = ctx
+        self.rows = rows
+        self.paths = [f"/v2/notifications/{r['notify_id']}" for r in rows]
+
+    @property
+    def size(self) -> int:
+        return len(self.rows)
+
+    @classmethod
+    def select(cls, ctx: Context, limit: int) -> Job | None:
+        now = db_now(ctx.using)
+        settings = ctx.settings
+        rows = list(
+            _due_polls(ctx, now)
+            .order_by("next_action_at")
+            .values("pk", "notify_id", "sent_to_notify_at", "created_at")[
+                : settings.list_poll_max_pages * LIST_PAGE_SIZE
+            ]
+        )
+        if not rows:
+            return None
+        if len(rows) >= settings.list_poll_threshold:
+            return ListPollJob(ctx, rows)
+        return cls(ctx, rows[:limit])
+
+    def perform(self, client: NotificationsAPIClient) -> list[Result]:
+        return client.request_many([("GET", path, None) for path in self.paths])
+
+    def record(self, results: Sequence[Result] | BaseException) -> tuple[writer.Written, Job | None]:
+        ctx = self.ctx
+        if isinstance(results, BaseException):
+            raise results
+        now = db_now(ctx.using)
+        answers = {
+            r["pk"]: (path, result, interpret(result, fixed_endpoint=False))
+            for r, path, result in zip(self.rows, self.paths, results, strict=True)
+        }
+
+        def item(pk: int) -> Mapping[str, Any] | None:
+            answer = answers[pk][2]
+            if answer.outcome == ACCEPTED and isinstance(answer.data, Mapping):
+                return answer.data
+            return None
+
+        def events(pk: int, state: State, change: decide.Change | None) -> list[EmailEvent]:
+            path, result, answer = answers[pk]
+            event = http_event(pk, "GET", path, result, answer, ctx.settings, detail="poll")
+            return [writer.mark_status(event, state, change)]
+
+        written = writer.apply(
+            ctx.using,
+            answers,
+            lambda s: decide.after_poll(s, item(s.pk), answers[s.pk][2], now, ctx.settings),
+            now,
+            events=events,
+        )
+        return written, None
+
+
+def _due_polls(ctx: Context, now: datetime) -> Any:
+    return ctx.messages.filter(
+        status__in=statuses.TRACKED, next_action_at__lte=now, notify_id__isnull=False
+    ).filter(Q(last_polled_at__isnull=True) | Q(last_polled_at__lt=ctx.run_started_at))
+
+
+class ListPollJob(Job):
+    """Page through GET /v2/notifications (250 a page) for many due emails at once; the
+    due emails not seen are polled one by one afterwards."""
+
+    kind = "poll"
+
+    def __init__(self, ctx: Context, rows: list[dict[str, Any]]) -> None:
+        self.ctx = ctx
+        self.rows = rows
+        self.pages = 0
+        self.error = ""
+
+    @property
+    def size(self) -> int:
+        return len(self.rows)
+
+    def perform(self, client: NotificationsAPIClient) -> list[Result]:
+        wanted = {str(r["notify_id"]) for r in self.rows}
+        oldest = min((r["sent_to_notify_at"] or r["created_at"]) for r in self.rows) - LOOKUP_SLACK
+        older_than = ""
+        results: list[Result] = []
+        for _ in range(self.ctx.settings.list_poll_max_pages):
+            query = {"template_type": "email"}
+            if older_than:
+                query["older_than"] = older_than
+            (result,) = client.request_many([("GET", "/v2/notifications?" + urlencode(query), None)])
+            results.append(result)
+            answer = interpret(result, fixed_endpoint=True)
+            if answer.outcome != ACCEPTED or not isinstance(answer.data, Mapping):
+                break
+            items = [i for i in answer.data.get("notifications") or [] if isinstance(i, Mapping)]
+            wanted -= {str(i.get("id")) for i in items}
+            if not items or not wanted:
+                break
+            created = parse_datetime(str(items[-1].get("created_at", "")))
+            if created is None or created < oldest:
+                break
+            older_than = str(items[-1].get("id", ""))
+        return results
+
+    def record(self, results: Sequence[Result] | BaseException) -> tuple[writer.Written, Job | None]:
+        ctx = self.ctx
+        if isinstance(results, BaseException):
+            raise results
+        now = db_now(ctx.using)
+        seen: dict[str, Mapping[str, Any]] = {}
+        refused: Answer | None = None
+        for result in results:
+            answer = interpret(result, fixed_endpoint=True)
+            if answer.outcome == ACCEPTED and isinstance(answer.data, Mapping):
+                for i in answer.data.get("notifications") or []:
+                    if isinstance(i, Mapping):
+                        seen[str(i.get("id"))] = i
+            else:
+                logger.warning("outbox: listing notifications failed: %s", answer.error)
+                if answer.refused_service:
+                    refused = answer
+        by_pk = {r["pk"]: seen.get(str(r["notify_id"])) for r in self.rows}
+        matched = [pk for pk, i in by_pk.items() if i is not None]
+        ok = Answer(outcome=ACCEPTED, status_code=200, error="", data=None)
+        written = writer.apply(
+            ctx.using,
+            matched,
+            lambda s: decide.after_poll(s, by_pk[s.pk], ok, now, ctx.settings),
+            now,
+            events=writer.status_events,
+        )
+        if refused is not None:
+            written.refused = refused.error
+            return written, None
+        rest = [r for r in self.rows if by_pk[r["pk"]] is None]
+        limit = max(1, ctx.settings.max_in_flight)
+        return written, (PollJob(ctx, rest[:limit * 4]) if rest else None)

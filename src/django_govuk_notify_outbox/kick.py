@@ -1,0 +1,71 @@
+"""The on-commit kick: queue the Celery sync task once a transaction that stored
+email commits, so it leaves within about a second instead of at the next Beat
+tick. Coalesced: one kick per transaction, and at most one per process in
+flight at a time."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+from django.db import connections, transaction
+
+from . import conf
+
+logger = logging.getLogger("django_govuk_notify_outbox")
+
+# Kicks closer together than this are merged: the later one is queued with a
+# countdown to the end of the window, and any more within it are dropped (the
+# deferred task will find their emails).
+COALESCE_SECONDS = 0.5
+
+_lock = threading.Lock()
+_last_kick = -COALESCE_SECONDS
+_deferred_until = 0.0
+
+
+def _kick() -> None:
+    """Queue the Celery sync task; never raises (the email is safely stored anyway)."""
+    global _last_kick, _deferred_until
+    with _lock:
+        now = time.monotonic()
+        if _deferred_until > now:
+            return
+        countdown = _last_kick + COALESCE_SECONDS - now
+        if countdown > 0:
+            _deferred_until = _last_kick = now + countdown
+        else:
+            _last_kick, countdown = now, 0.0
+    try:
+        from .tasks import sync
+
+        sync.apply_async(retry=False, countdown=countdown or None)
+    except Exception:
+        logger.warning(
+            "outbox: could not kick the sync task; the scheduled sync will send the email",
+            exc_info=True,
+        )
+
+
+def enabled() -> bool:
+    """Whether to kick Celery; False (logged) when the settings are broken: storing the
+    email must not fail because of them (``manage.py check`` reports them)."""
+    try:
+        return conf.get_settings().kick_enabled
+    except Exception as exc:
+        logger.warning("outbox: the outbox settings are invalid (%s); not kicking the sync task", exc)
+        return False
+
+
+def after_commit(using: str) -> None:
+    """Kick once the current transaction on ``using`` commits (at once outside one)."""
+    if not enabled():
+        return
+    connection = connections[using]
+    if connection.in_atomic_block:
+        # Once per transaction: skip when a kick is already waiting for this commit.
+        for entry in connection.run_on_commit:
+            if entry[1] is _kick:
+                return
+    transaction.on_commit(_kick, using=using, robust=True)
