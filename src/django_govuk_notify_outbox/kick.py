@@ -48,6 +48,13 @@ def _kick() -> None:
         )
 
 
+def reset() -> None:
+    """Forget earlier kicks, so the next one is queued at once (for test suites)."""
+    global _last_kick, _deferred_until
+    with _lock:
+        _last_kick, _deferred_until = -COALESCE_SECONDS, 0.0
+
+
 def enabled() -> bool:
     """Whether to kick Celery; False (logged) when the settings are broken: storing the
     email must not fail because of them (``manage.py check`` reports them)."""

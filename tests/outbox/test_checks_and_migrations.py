@@ -81,7 +81,11 @@ def test_plain_http_to_a_remote_host_is_warned_about(settings: SettingsWrapper) 
         ({"NO_SUCH_SETTING": 1}, "NO_SUCH_SETTING"),
         ({"POLL_SCHEDULE": [(60, 5), (30, 10)]}, "POLL_SCHEDULE"),
         ({"POLL_SCHEDULE": [(60, 0)]}, "POLL_SCHEDULE"),
-        ({"RUN_TIME_BUDGET": 55, "LEASE_SECONDS": 60}, "LEASE_SECONDS"),
+        # Claims must not outlive their guarantee (docs/outbox.md).
+        ({"LOOKUP_DELAY": 20}, "LOOKUP_DELAY"),  # below TOKEN_WINDOW + TIMEOUT
+        ({"SEND_WINDOW": 40}, "LOOKUP_DELAY"),  # below SEND_WINDOW + TIMEOUT
+        ({"MAX_AGE": 100}, "MAX_AGE"),  # below 4 x LOOKUP_DELAY
+        ({"LEASE_SECONDS": 0}, "LEASE_SECONDS"),
         ({"BACKOFF_BASE": 10, "BACKOFF_CAP": 5}, "BACKOFF_CAP"),
         ({"KICK_ON_COMMIT": "yes"}, "KICK_ON_COMMIT"),
         ({"MAX_AGE": 8 * 24 * 3600}, "MAX_AGE"),
@@ -107,7 +111,10 @@ def test_defaults_are_the_documented_ones(settings: SettingsWrapper) -> None:
     assert s.base_url == "https://api.notifications.service.gov.uk"
     assert s.max_attempts == 10
     assert s.max_age == 24 * 3600
-    assert s.lease_seconds == 60
+    assert s.lease_seconds == 3
+    assert s.lookup_delay == 45
+    assert s.send_window == 10
+    assert s.token_window == 30
     assert s.show_personalisation_in_admin is False
 
 

@@ -26,12 +26,14 @@ from django_govuk_notify_outbox.models import EmailEvent, EmailMessage, SyncLeas
 from django_govuk_notify_outbox.utils import send_email_notification
 
 from .conftest import (
+    FAST,
     TEMPLATE_ARCHIVED,
     TEMPLATE_PLAIN,
     TEMPLATE_WELCOME,
     outbox_settings,
     reload,
     sync_until_settled,
+    wait_for_lookups,
 )
 
 pytestmark = pytest.mark.django_db
@@ -107,8 +109,13 @@ def test_emails_are_sent_once_and_tracked_to_delivered(emulator: Any) -> None:
     delivered = reload(messages[0])
     assert delivered.next_action_at is None
     assert delivered.completed_at is not None
-    kinds = set(EmailEvent.objects.filter(message=delivered).values_list("kind", flat=True))
-    assert {"http", "status", "info"} <= kinds
+    # One event per HTTP exchange, each carrying the status change it caused.
+    events = list(EmailEvent.objects.filter(message=delivered))
+    assert {e.kind for e in events} == {"http"}
+    entered = [e.to_status for e in events if e.to_status]
+    assert entered[0] == statuses.SENT_TO_NOTIFY
+    assert entered[-1] == statuses.NOTIFY_DELIVERED
+    assert events[0].from_status == statuses.SENDING_TO_NOTIFY
 
 
 def test_simulator_addresses_end_in_temporary_and_permanent_failure(emulator: Any) -> None:
@@ -184,7 +191,7 @@ def test_stalled_responses_time_out_as_unknown_and_the_look_up_adopts(
 
 
 def test_the_look_up_waits_for_the_lookup_delay(emulator: Any, settings: SettingsWrapper) -> None:
-    outbox_settings(settings, LOOKUP_DELAY=1.5)
+    outbox_settings(settings, LOOKUP_DELAY=3.5)
     emulator.faults(drop_after_store_rate=1.0, seed=3)
     (message,) = queue(1)
     outbox.sync()
@@ -193,10 +200,10 @@ def test_the_look_up_waits_for_the_lookup_delay(emulator: Any, settings: Setting
     assert before.outcome_unknown
     assert before.next_action_at is not None
     assert before.last_attempt_at is not None
-    assert before.next_action_at >= before.last_attempt_at + timedelta(seconds=1.5)
+    assert before.next_action_at >= before.last_attempt_at + timedelta(seconds=3.5)
     summary = outbox.sync()
     assert summary.looked_up == 0  # too early: nothing asked, nothing resent
-    time.sleep(1.6)
+    time.sleep(3.6)
     summary = outbox.sync()
     assert summary.looked_up == 1
     assert summary.adopted == 1
@@ -211,6 +218,7 @@ def test_unknown_outcome_not_found_at_notify_is_resent_once(
     outbox.sync()
     assert all(reload(m).outcome_unknown for m in messages)
     emulator.faults(error_5xx_rate=0.0)
+    wait_for_lookups()
     summary = outbox.sync()
     assert summary.looked_up == 4
     assert summary.adopted == 0
@@ -315,9 +323,14 @@ def test_an_attempt_left_in_flight_by_a_dead_worker_is_looked_up_not_resent(
         personalisation=message.personalisation,
         reference=message.sent_reference,
     )
-    started = timezone.now() - timedelta(seconds=1)
+    # Its claim is older than LOOKUP_DELAY: no request of it can still reach Notify.
+    started = timezone.now() - timedelta(seconds=float(FAST["LOOKUP_DELAY"]) + 1)
     EmailMessage.objects.filter(pk=message.pk).update(
-        attempts=1, attempt_started_at=started, first_attempt_at=started
+        attempts=1,
+        attempt_started_at=started,
+        first_attempt_at=started,
+        claim_token="dead-sender-claim",
+        next_action_at=started + timedelta(seconds=float(FAST["LOOKUP_DELAY"])),
     )
     SyncLease.objects.create(
         pk=SyncLease.SINGLETON_ID, holder="dead:1:x", expires_at=timezone.now()

@@ -31,6 +31,10 @@ class DbNow(Func):
 def db_now(using: str) -> datetime:
     """The database server's current time, as an aware UTC datetime."""
     connection = connections[using]
+    if connection.vendor == "sqlite":
+        # SQLite has no server: its clock is this host's, which Python reads to the
+        # microsecond (SQLite's own 'now' stops at the millisecond).
+        return datetime.now(dt_timezone.utc)
     expression = _NOW.get(connection.vendor)
     if expression is None:
         raise NotImplementedError(f"the outbox does not support the {connection.vendor} database")

@@ -141,7 +141,8 @@ def _unknown(state: State, now: datetime, settings: conf.OutboxSettings, why: st
 
 
 def _paused(fields: Mapping[str, Any], answer: Answer) -> Change:
-    return Change(fields=fields, note=f"Sending paused: {answer.error}", pause=answer.error)
+    # The run records one "Sending paused" event, on the first email it concerns.
+    return Change(fields=fields, pause=answer.error)
 
 
 def _retry(
@@ -265,7 +266,7 @@ def after_lookup(
             return dataclasses.replace(
                 change,
                 fields={**change.fields, **looked},
-                note="Found at Notify by its reference; adopted",
+                note="found at Notify; adopted",
             )
         # Notify has answered: it does not have the email. Now, and only now, it may be
         # resent (or given up on).
@@ -278,7 +279,7 @@ def after_lookup(
             )
         return Change(
             fields={**looked, "outcome_unknown": False, "next_action_at": now, "last_error": ""},
-            note="Not at Notify; will resend",
+            note="not at Notify; will resend",
             counter="not_found",
         )
     if answer.refused_service:

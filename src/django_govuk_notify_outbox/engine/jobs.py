@@ -44,6 +44,8 @@ class Context:
         self.using = using
         self.settings = settings
         self.run_started_at = run_started_at
+        # Emails in a look-up or poll job not yet recorded: not selected again meanwhile.
+        self.busy: set[int] = set()
 
     @property
     def messages(self) -> Any:
@@ -62,9 +64,15 @@ class Job:
         """Write the outcomes; may return a follow-up job."""
         raise NotImplementedError
 
+    rows: list[dict[str, Any]]
+
     @property
     def size(self) -> int:
-        raise NotImplementedError
+        return len(self.rows)
+
+    @property
+    def pks(self) -> list[int]:
+        return [r["pk"] for r in self.rows]
 
 
 # --- sending ---------------------------------------------------------------------------------
@@ -118,10 +126,6 @@ class SendJob(Job):
         self.not_after = not_after
         self.rows = rows
         self.payloads = [_payload(r) for r in rows]
-
-    @property
-    def size(self) -> int:
-        return len(self.rows)
 
     @classmethod
     def claim(cls, ctx: Context) -> SendJob | None:
@@ -273,10 +277,6 @@ class LookupJob(Job):
             "/v2/notifications?reference=" + quote(r["sent_reference"], safe="") for r in rows
         ]
 
-    @property
-    def size(self) -> int:
-        return len(self.rows)
-
     @classmethod
     def select(cls, ctx: Context, limit: int) -> LookupJob | None:
         now = db_now(ctx.using)
@@ -288,6 +288,7 @@ class LookupJob(Job):
                 next_action_at__lte=now,
             )
             .filter(Q(last_polled_at__isnull=True) | Q(last_polled_at__lt=ctx.run_started_at))
+            .exclude(pk__in=ctx.busy)
             .order_by("next_action_at")
             .values(
                 "pk", "sent_reference", "reference_is_ours", "email_address", "template_id",
@@ -393,10 +394,6 @@ class PollJob(Job):
         self.rows = rows
         self.paths = [f"/v2/notifications/{r['notify_id']}" for r in rows]
 
-    @property
-    def size(self) -> int:
-        return len(self.rows)
-
     @classmethod
     def select(cls, ctx: Context, limit: int) -> Job | None:
         now = db_now(ctx.using)
@@ -449,9 +446,13 @@ class PollJob(Job):
 
 
 def _due_polls(ctx: Context, now: datetime) -> Any:
-    return ctx.messages.filter(
-        status__in=statuses.TRACKED, next_action_at__lte=now, notify_id__isnull=False
-    ).filter(Q(last_polled_at__isnull=True) | Q(last_polled_at__lt=ctx.run_started_at))
+    return (
+        ctx.messages.filter(
+            status__in=statuses.TRACKED, next_action_at__lte=now, notify_id__isnull=False
+        )
+        .filter(Q(last_polled_at__isnull=True) | Q(last_polled_at__lt=ctx.run_started_at))
+        .exclude(pk__in=ctx.busy)
+    )
 
 
 class ListPollJob(Job):
@@ -463,12 +464,7 @@ class ListPollJob(Job):
     def __init__(self, ctx: Context, rows: list[dict[str, Any]]) -> None:
         self.ctx = ctx
         self.rows = rows
-        self.pages = 0
-        self.error = ""
 
-    @property
-    def size(self) -> int:
-        return len(self.rows)
 
     def perform(self, client: NotificationsAPIClient) -> list[Result]:
         wanted = {str(r["notify_id"]) for r in self.rows}

@@ -20,7 +20,7 @@ from django.db import connections, router
 
 from .. import conf
 from ..client import NotificationsAPIClient, Result
-from ..models import EmailMessage, SyncLease
+from ..models import EmailEvent, EmailMessage, SyncLease
 from . import lease
 from .answers import interpret
 from .clients import get_client, http_thread
@@ -143,25 +143,36 @@ class _Run:
         if state.auth_paused and not self._probe(state):
             self.summary.auth_paused = True
             return
-        pending: deque[tuple[Job, Future[list[Result]]]] = deque()
+        pending: deque[tuple[Job, Future[list[Result]]]] = deque()  # oldest first
         executor = http_thread()
         try:
             while True:
                 job = self._next_job() if self.may_start() else None
                 if job is not None:
+                    self._hold(job)
                     pending.append((job, executor.submit(job.perform, self.client)))
                 if pending and (job is None or len(pending) >= PIPELINE_DEPTH):
                     done, future = pending.popleft()
                     follow = self._record(done, future)
                     if follow is not None and self.may_start():
+                        self._hold(follow)
                         pending.append((follow, executor.submit(follow.perform, self.client)))
                 elif not pending:
                     return
-        finally:
-            # An exception (Ctrl-C, a time limit, a database error) leaves the jobs still
-            # queued unrecorded: their claims are settled by a look-up after LOOKUP_DELAY.
-            for _job, future in pending:
+        except BaseException as exc:
+            # Interrupted (Ctrl-C, Celery's soft time limit) or broken: requests of the
+            # pending sends may have left, so each is an unknown outcome, looked up after
+            # LOOKUP_DELAY from its claim. Recorded now so the admin shows it; if even
+            # that fails, the claims are settled the same way by the next run.
+            logger.exception("outbox: the run was interrupted")
+            for job, future in pending:
                 future.cancel()
+                if job.kind == "send":
+                    try:
+                        self._note(job.record(exc)[0])
+                    except Exception:
+                        logger.exception("outbox: could not record an interrupted chunk")
+            raise
 
     # -- choosing work ------------------------------------------------------------------------
 
@@ -181,17 +192,26 @@ class _Run:
                 return job
         return None
 
+    def _hold(self, job: Job) -> None:
+        if job.kind != "send":
+            self.ctx.busy.update(job.pks)
+
     def _record(self, job: Job, future: Future[list[Result]]) -> Job | None:
+        self.ctx.busy.difference_update(job.pks)
         try:
             outcome: list[Result] | BaseException = future.result()
         except Exception as exc:  # the HTTP itself failed (a bug, or out of memory)
             logger.exception("outbox: a %s job of %d emails failed", job.kind, job.size)
             outcome = exc
         else:
-            counted = {"send": "sent", "lookup": "looked_up", "poll": "polled"}[job.kind]
-            setattr(self.summary, counted, getattr(self.summary, counted) + job.size)
             self.summary.http_requests += len(outcome)
         written, follow = job.record(outcome)
+        if job.kind == "send":
+            self.summary.sent += job.size
+        else:
+            answered = len(written.changes) + len(written.missed)
+            counted = "looked_up" if job.kind == "lookup" else "polled"
+            setattr(self.summary, counted, getattr(self.summary, counted) + answered)
         self._note(written)
         return follow
 
@@ -199,7 +219,12 @@ class _Run:
         self.summary.add(written)
         text = written.pause
         if text and not self.paused:
-            lease.pause(self.using, text)
+            if lease.pause(self.using, text) and written.changes:
+                EmailEvent.objects.using(self.using).create(
+                    message_id=min(written.changes),
+                    kind=EmailEvent.Kind.INFO,
+                    detail=f"Sending paused: Notify refused the request ({text})",
+                )
             self.paused = True
             self.summary.auth_paused = True
 
