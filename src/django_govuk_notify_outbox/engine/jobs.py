@@ -23,8 +23,10 @@ from .answers import http_event, interpret, request_text
 from .clock import db_now
 from .decide import ACCEPTED, UNKNOWN, Answer, State
 
+from ..client import Outcome, Result
+
 if TYPE_CHECKING:
-    from ..client import NotificationsAPIClient, Result
+    from ..client import NotificationsAPIClient
 
 logger = logging.getLogger("django_govuk_notify_outbox")
 
@@ -303,12 +305,7 @@ class LookupJob(Job):
     def record(self, results: Sequence[Result] | BaseException) -> tuple[writer.Written, Job | None]:
         ctx = self.ctx
         now = db_now(ctx.using)
-        if isinstance(results, BaseException):
-            raise results
-        answers = {
-            r["pk"]: (path, result, interpret(result, fixed_endpoint=True))
-            for r, path, result in zip(self.rows, self.paths, results, strict=True)
-        }
+        answers = _answers(self.rows, self.paths, results, fixed_endpoint=True)
         found = self._matches(answers)
 
         def events(pk: int, state: State, change: decide.Change | None) -> list[EmailEvent]:
@@ -348,6 +345,24 @@ class LookupJob(Job):
                     found[pk] = item
                     break
         return found
+
+
+def _answers(
+    rows: Sequence[Mapping[str, Any]],
+    paths: Sequence[str],
+    results: Sequence[Result] | BaseException,
+    *,
+    fixed_endpoint: bool,
+) -> dict[int, tuple[str, Result, Answer]]:
+    """Each email's request, result and its meaning; a job whose HTTP failed as a whole
+    gives every email an unknown answer with the exception's name."""
+    if isinstance(results, BaseException):
+        failed = Result(Outcome.UNKNOWN, None, b"", f"{type(results).__name__}: {results}"[:200], 0.0)
+        results = [failed] * len(rows)
+    return {
+        r["pk"]: (path, result, interpret(result, fixed_endpoint=fixed_endpoint))
+        for r, path, result in zip(rows, paths, results, strict=True)
+    }
 
 
 def _uuids(texts: set[str]) -> list[uuid.UUID]:
@@ -416,13 +431,8 @@ class PollJob(Job):
 
     def record(self, results: Sequence[Result] | BaseException) -> tuple[writer.Written, Job | None]:
         ctx = self.ctx
-        if isinstance(results, BaseException):
-            raise results
         now = db_now(ctx.using)
-        answers = {
-            r["pk"]: (path, result, interpret(result, fixed_endpoint=False))
-            for r, path, result in zip(self.rows, self.paths, results, strict=True)
-        }
+        answers = _answers(self.rows, self.paths, results, fixed_endpoint=False)
 
         def item(pk: int) -> Mapping[str, Any] | None:
             answer = answers[pk][2]
@@ -493,7 +503,7 @@ class ListPollJob(Job):
     def record(self, results: Sequence[Result] | BaseException) -> tuple[writer.Written, Job | None]:
         ctx = self.ctx
         if isinstance(results, BaseException):
-            raise results
+            results = []  # nothing learnt: the emails stay due for the next run
         now = db_now(ctx.using)
         seen: dict[str, Mapping[str, Any]] = {}
         refused: Answer | None = None

@@ -143,20 +143,21 @@ class _Run:
         if state.auth_paused and not self._probe(state):
             self.summary.auth_paused = True
             return
-        pending: deque[tuple[Job, Future[list[Result]]]] = deque()  # oldest first
+        pending: deque[tuple[Job, Future[list[Result] | Exception]]] = deque()  # oldest first
         executor = http_thread()
         try:
             while True:
                 job = self._next_job() if self.may_start() else None
                 if job is not None:
                     self._hold(job)
-                    pending.append((job, executor.submit(job.perform, self.client)))
+                    pending.append((job, executor.submit(_perform, job, self.client)))
                 if pending and (job is None or len(pending) >= PIPELINE_DEPTH):
-                    done, future = pending.popleft()
+                    done, future = pending[0]
                     follow = self._record(done, future)
+                    pending.popleft()
                     if follow is not None and self.may_start():
                         self._hold(follow)
-                        pending.append((follow, executor.submit(follow.perform, self.client)))
+                        pending.append((follow, executor.submit(_perform, follow, self.client)))
                 elif not pending:
                     return
         except BaseException as exc:
@@ -196,13 +197,14 @@ class _Run:
         if job.kind != "send":
             self.ctx.busy.update(job.pks)
 
-    def _record(self, job: Job, future: Future[list[Result]]) -> Job | None:
+    def _record(self, job: Job, future: Future[list[Result] | Exception]) -> Job | None:
         self.ctx.busy.difference_update(job.pks)
-        try:
-            outcome: list[Result] | BaseException = future.result()
-        except Exception as exc:  # the HTTP itself failed (a bug, or out of memory)
-            logger.exception("outbox: a %s job of %d emails failed", job.kind, job.size)
-            outcome = exc
+        # Raises only when this thread is interrupted while it waits.
+        outcome = future.result()
+        if isinstance(outcome, Exception):
+            logger.error(
+                "outbox: a %s job of %d emails failed", job.kind, job.size, exc_info=outcome
+            )
         else:
             self.summary.http_requests += len(outcome)
         written, follow = job.record(outcome)
@@ -248,6 +250,14 @@ class _Run:
         else:
             lease.mark_probed(self.using, now)
         return False
+
+
+def _perform(job: Job, client: NotificationsAPIClient) -> list[Result] | Exception:
+    """On the HTTP thread: the job's HTTP, its failure returned rather than raised."""
+    try:
+        return job.perform(client)
+    except Exception as exc:
+        return exc
 
 
 def due_count() -> int:
