@@ -178,7 +178,10 @@ def parse_outbox_dict(api_key: str, base_url: str, raw: Mapping[str, Any]) -> Ou
     result = OutboxSettings(api_key=api_key, base_url=base_url, **values)
     # The exactly-once rules (docs/outbox.md, "Why no email is sent twice"): a claimed
     # attempt is settled by a look-up only once no request of it can still reach Notify.
-    for window, name in ((result.token_window, "TOKEN_WINDOW"), (result.send_window, "SEND_WINDOW")):
+    for window, name in (
+        (result.token_window, "TOKEN_WINDOW"),
+        (result.send_window, "SEND_WINDOW"),
+    ):
         if result.lookup_delay < window + result.timeout:
             raise ImproperlyConfigured(
                 f"GOVUK_NOTIFY_OUTBOX['LOOKUP_DELAY'] must be at least {name} + TIMEOUT "

@@ -61,7 +61,9 @@ def enabled() -> bool:
     try:
         return conf.get_settings().kick_enabled
     except Exception as exc:
-        logger.warning("outbox: the outbox settings are invalid (%s); not kicking the sync task", exc)
+        logger.warning(
+            "outbox: the outbox settings are invalid (%s); not kicking the sync task", exc
+        )
         return False
 
 

@@ -177,7 +177,7 @@ def send_email_notification(
         priority=rank,
     )
     # Due at once by the database's clock, the one every engine decision uses.
-    message.next_action_at = DbNow()  # type: ignore[assignment]
+    message.next_action_at = DbNow()
     # One INSERT, no savepoint: the row is the record of its creation.
     message.save(using=using, force_insert=True)
     message.next_action_at = message.created_at

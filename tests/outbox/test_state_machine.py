@@ -21,7 +21,6 @@ from django_govuk_notify_outbox.utils import send_email_notification
 from .conftest import TEMPLATE_WELCOME
 
 
-
 def test_there_are_exactly_the_ten_documented_statuses() -> None:
     assert statuses.ALL == (
         "sending-to-notify",
@@ -99,7 +98,9 @@ def decisions() -> list[tuple[State, decide.Change | None]]:
         ok = answer("accepted", 200, {"notifications": []})
         for found in (None, NOTIFY_ITEMS[0]):
             out.append((looked, decide.after_lookup(looked, found, ok, NOW, SETTINGS)))
-        out.append((looked, decide.after_lookup(looked, None, answer("unknown", 500), NOW, SETTINGS)))
+        out.append(
+            (looked, decide.after_lookup(looked, None, answer("unknown", 500), NOW, SETTINGS))
+        )
         for item in [None, *NOTIFY_ITEMS]:
             for a in (answer("accepted", 200, item), answer("rejected", 404), answer("unknown")):
                 out.append((s, decide.after_poll(s, item, a, NOW, SETTINGS)))
@@ -132,7 +133,8 @@ def test_a_final_status_is_never_left_or_downgraded() -> None:
     sending = state(statuses.NOTIFY_SENDING)
     older = {"id": str(sending.notify_id), "status": "created"}
     change = decide.after_poll(sending, older, answer("accepted", 200, older), NOW, SETTINGS)
-    assert change is not None and change.status is None  # an older update changes nothing
+    assert change is not None
+    assert change.status is None
 
 
 def test_an_unknown_outcome_is_never_failed_or_resent_without_notifys_answer() -> None:
@@ -151,19 +153,25 @@ def test_an_unknown_outcome_is_never_failed_or_resent_without_notifys_answer() -
     # Only Notify's "not found" ends it.
     ok = answer("accepted", 200, {"notifications": []})
     gave_up = decide.after_lookup(old, None, ok, NOW, SETTINGS)
-    assert gave_up is not None and gave_up.status == statuses.FAILED_SEND_TO_NOTIFY
+    assert gave_up is not None
+    assert gave_up.status == statuses.FAILED_SEND_TO_NOTIFY
 
 
 def test_an_outcome_for_a_claim_that_was_settled_by_another_sender_is_not_applied() -> None:
     taken_over = state(statuses.RETRYING_SEND_TO_NOTIFY, claim_token="", outcome_unknown=True)
     for a in ANSWERS:
         assert decide.after_send(taken_over, TOKEN, a, NOW, SETTINGS) is None
-        assert decide.after_send(state(statuses.SENDING_TO_NOTIFY), "other", a, NOW, SETTINGS) is None
+        assert (
+            decide.after_send(state(statuses.SENDING_TO_NOTIFY), "other", a, NOW, SETTINGS) is None
+        )
 
 
 def test_a_missed_send_by_time_and_a_refused_key_spend_no_attempt() -> None:
     s = state(statuses.SENDING_TO_NOTIFY, attempts=2)
-    for a in (answer("not_sent", deadline_missed=True), answer("rejected", 401, refused_service=True)):
+    for a in (
+        answer("not_sent", deadline_missed=True),
+        answer("rejected", 401, refused_service=True),
+    ):
         change = decide.after_send(s, TOKEN, a, NOW, SETTINGS)
         assert change is not None
         assert change.status is None
@@ -174,7 +182,9 @@ def test_a_missed_send_by_time_and_a_refused_key_spend_no_attempt() -> None:
 def test_unknown_outcomes_are_looked_up_only_after_lookup_delay_from_the_claim() -> None:
     s = state(statuses.SENDING_TO_NOTIFY, attempt_started_at=NOW - timedelta(seconds=2))
     change = decide.after_send(s, TOKEN, answer("unknown", 504), NOW, SETTINGS)
-    assert change is not None and change.status == statuses.RETRYING_SEND_TO_NOTIFY
+    assert change is not None
+    assert change.status == statuses.RETRYING_SEND_TO_NOTIFY
+    assert s.attempt_started_at is not None
     assert change.fields["next_action_at"] == s.attempt_started_at + timedelta(
         seconds=SETTINGS.lookup_delay
     )
@@ -200,12 +210,16 @@ def test_of_two_writers_of_the_same_claim_only_the_first_wins() -> None:
     message = _claimed()
     accepted = answer("accepted", 201, {"id": str(uuid.uuid4())})
     first = writer.apply("default", [message.pk], _send_outcome(accepted), db_now("default"))
-    second = writer.apply("default", [message.pk], _send_outcome(answer("unknown")), db_now("default"))
+    second = writer.apply(
+        "default", [message.pk], _send_outcome(answer("unknown")), db_now("default")
+    )
     assert list(first.changes) == [message.pk]
-    assert second.missed == [message.pk] and not second.changes
+    assert second.missed == [message.pk]
+    assert not second.changes
     stored = EmailMessage.objects.get(pk=message.pk)
     assert stored.status == statuses.SENT_TO_NOTIFY
-    assert stored.claim_token == "" and stored.attempt_started_at is None
+    assert stored.claim_token == ""
+    assert stored.attempt_started_at is None
 
 
 @pytest.mark.django_db
@@ -213,7 +227,9 @@ def test_each_status_entered_is_one_event_and_one_signal() -> None:
     message = _claimed()
     received: list[tuple[str, str]] = []
 
-    def receiver(sender: Any, message: EmailMessage, from_status: str, to_status: str, **kw: Any) -> None:
+    def receiver(
+        sender: Any, message: EmailMessage, from_status: str, to_status: str, **kw: Any
+    ) -> None:
         received.append((from_status, to_status))
 
     item = {"id": str(uuid.uuid4()), "status": "delivered"}
@@ -230,7 +246,9 @@ def test_each_status_entered_is_one_event_and_one_signal() -> None:
         writer.apply(
             "default",
             [message.pk],
-            lambda s: decide.after_poll(s, item, answer("accepted", 200, item), db_now("default"), SETTINGS),
+            lambda s: decide.after_poll(
+                s, item, answer("accepted", 200, item), db_now("default"), SETTINGS
+            ),
             db_now("default"),
             events=writer.status_events,
         )
@@ -241,7 +259,8 @@ def test_each_status_entered_is_one_event_and_one_signal() -> None:
         (statuses.SENT_TO_NOTIFY, statuses.NOTIFY_DELIVERED),
     ]
     stored = EmailMessage.objects.get(pk=message.pk)
-    assert stored.status == statuses.NOTIFY_DELIVERED and stored.next_action_at is None
+    assert stored.status == statuses.NOTIFY_DELIVERED
+    assert stored.next_action_at is None
     status_events = EmailEvent.objects.filter(message=message, kind="status")
     assert [(e.from_status, e.to_status) for e in status_events] == [
         (statuses.SENDING_TO_NOTIFY, statuses.NOTIFY_DELIVERED)

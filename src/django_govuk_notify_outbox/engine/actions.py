@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from ..models import EmailEvent, EmailMessage
 from .. import kick
+from ..models import EmailEvent, EmailMessage
 from . import decide, writer
 from .clock import db_now
 from .decide import Change, State

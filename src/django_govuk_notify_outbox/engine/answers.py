@@ -50,7 +50,9 @@ def interpret(result: Result, *, fixed_endpoint: bool) -> Answer:
         result.status_code in AUTH_STATUSES or (fixed_endpoint and result.status_code in (404, 405))
     )
     daily = outcome == THROTTLED and _daily_limit(data)
-    missed = outcome == NOT_SENT and result.status_code in (None, 0) and DEADLINE_TEXT in result.error
+    missed = (
+        outcome == NOT_SENT and result.status_code in (None, 0) and DEADLINE_TEXT in result.error
+    )
     return Answer(
         outcome=outcome,
         status_code=result.status_code or None,

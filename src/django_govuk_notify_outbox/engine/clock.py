@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import datetime
 from datetime import timezone as dt_timezone
-
 from typing import Any
 
 from django.db import connections
@@ -24,8 +23,10 @@ class DbNow(Func):
 
     output_field = DateTimeField()
 
-    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
-        return _NOW[connection.vendor].replace("%", "%%"), []
+    def as_sql(  # type: ignore[override]
+        self, compiler: Any, connection: Any, **extra: Any
+    ) -> tuple[str, tuple[Any, ...]]:
+        return _NOW[connection.vendor].replace("%", "%%"), ()
 
 
 def db_now(using: str) -> datetime:

@@ -152,7 +152,9 @@ def _retry(
     if state.attempts >= settings.max_attempts:
         return _failed(f"Gave up after {state.attempts} attempts: {error}", extra)
     if now - state.queued_at > timedelta(seconds=settings.max_age):
-        return _failed(f"Gave up: not accepted by Notify within {settings.max_age:g}s: {error}", extra)
+        return _failed(
+            f"Gave up: not accepted by Notify within {settings.max_age:g}s: {error}", extra
+        )
     delay = backoff_delay(state.attempts, settings)
     return Change(
         path=(statuses.RETRYING_SEND_TO_NOTIFY,),
@@ -170,7 +172,12 @@ def _retry(
 def _failed(reason: str, extra: Mapping[str, Any] | None = None) -> Change:
     return Change(
         path=(statuses.FAILED_SEND_TO_NOTIFY,),
-        fields={**_CLEAR_CLAIM, **(extra or {}), "outcome_unknown": False, "last_error": _cut(reason)},
+        fields={
+            **_CLEAR_CLAIM,
+            **(extra or {}),
+            "outcome_unknown": False,
+            "last_error": _cut(reason),
+        },
         note=reason,
         counter="failed",
     )
@@ -191,8 +198,12 @@ def after_send(
     if answer.refused_service:
         # Refused for the service, not this email: the attempt does not count.
         return _paused(
-            {**_CLEAR_CLAIM, "attempts": max(0, state.attempts - 1), "next_action_at": now,
-             "last_error": _cut(answer.error)},
+            {
+                **_CLEAR_CLAIM,
+                "attempts": max(0, state.attempts - 1),
+                "next_action_at": now,
+                "last_error": _cut(answer.error),
+            },
             answer,
         )
     if answer.outcome == REJECTED:
@@ -212,7 +223,9 @@ def after_send(
                 **_CLEAR_CLAIM,
                 "attempts": max(0, state.attempts - 1),
                 "next_action_at": next_utc_midnight(now) + timedelta(seconds=random.uniform(0, 60)),
-                "last_error": _cut(f"Daily limit reached; waiting for midnight UTC: {answer.error}"),
+                "last_error": _cut(
+                    f"Daily limit reached; waiting for midnight UTC: {answer.error}"
+                ),
             },
             note="Daily limit reached; waiting for midnight UTC",
             counter="retrying",
@@ -222,7 +235,9 @@ def after_send(
     return _unknown(state, now, settings, answer.error)
 
 
-def after_recovery(state: State, token: str, stale_before: datetime, now: datetime) -> Change | None:
+def after_recovery(
+    state: State, token: str, stale_before: datetime, now: datetime
+) -> Change | None:
     """A claim older than LOOKUP_DELAY whose sender never recorded its outcome (it died or
     froze): every request of it has reached Notify or never will, so look it up now."""
     if (
@@ -316,14 +331,18 @@ def after_poll(
             {"next_action_at": now + timedelta(seconds=settings.auth_probe_interval)}, answer
         )
     age = now - (state.sent_to_notify_at or state.created_at)
-    if answer.outcome == REJECTED and answer.status_code == 404 and age >= timedelta(
-        seconds=settings.retention
+    if (
+        answer.outcome == REJECTED
+        and answer.status_code == 404
+        and age >= timedelta(seconds=settings.retention)
     ):
         return _stop_tracking(
             polled, "Notify no longer has this email (past its retention); tracking stopped"
         )
-    error = answer.error if answer.outcome != REJECTED or answer.status_code != 404 else (
-        "Notify has no such notification (404)"
+    error = (
+        answer.error
+        if answer.outcome != REJECTED or answer.status_code != 404
+        else ("Notify has no such notification (404)")
     )
     return _reschedule(state, now, settings, {**polled, "last_error": _cut(error)})
 
@@ -408,7 +427,7 @@ def _accepted(
 
 
 def after_retry_now(state: State, now: datetime) -> Change | None:
-    """"Retry now" from the admin: attempts and the max-age window start again. An
+    """ "Retry now" from the admin: attempts and the max-age window start again. An
     unknown outcome stays unknown, so Notify is still asked before any resend."""
     if state.status not in statuses.RETRYABLE or state.claim_token:
         return None
@@ -420,7 +439,7 @@ def after_retry_now(state: State, now: datetime) -> Change | None:
 
 
 def after_refresh_request(state: State, now: datetime) -> Change | None:
-    """"Refresh status from Notify" from the admin: poll at the next run."""
+    """ "Refresh status from Notify" from the admin: poll at the next run."""
     if state.status not in statuses.TRACKED or state.notify_id is None:
         return None
     return Change(fields={"next_action_at": now, "tracking_stopped": False}, counter="refreshed")

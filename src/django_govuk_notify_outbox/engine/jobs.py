@@ -17,13 +17,12 @@ from django.db.models.functions import Coalesce
 from django.utils.dateparse import parse_datetime
 
 from .. import conf, statuses
+from ..client import Outcome, Result
 from ..models import EmailEvent, EmailMessage
 from . import decide, writer
 from .answers import http_event, interpret, request_text
 from .clock import db_now
 from .decide import ACCEPTED, UNKNOWN, Answer, State
-
-from ..client import Outcome, Result
 
 if TYPE_CHECKING:
     from ..client import NotificationsAPIClient
@@ -40,9 +39,7 @@ LOOKUP_SLACK = timedelta(minutes=1)
 class Context:
     """What every job of a run shares."""
 
-    def __init__(
-        self, using: str, settings: conf.OutboxSettings, run_started_at: datetime
-    ) -> None:
+    def __init__(self, using: str, settings: conf.OutboxSettings, run_started_at: datetime) -> None:
         self.using = using
         self.settings = settings
         self.run_started_at = run_started_at
@@ -62,7 +59,9 @@ class Job:
     def perform(self, client: NotificationsAPIClient) -> list[Result]:
         raise NotImplementedError
 
-    def record(self, results: Sequence[Result] | BaseException) -> tuple[writer.Written, Job | None]:
+    def record(
+        self, results: Sequence[Result] | BaseException
+    ) -> tuple[writer.Written, Job | None]:
         """Write the outcomes; may return a follow-up job."""
         raise NotImplementedError
 
@@ -120,8 +119,14 @@ class SendJob(Job):
 
     kind = "send"
 
-    def __init__(self, ctx: Context, token: str, claimed_at: datetime, not_after: float,
-                 rows: list[dict[str, Any]]) -> None:
+    def __init__(
+        self,
+        ctx: Context,
+        token: str,
+        claimed_at: datetime,
+        not_after: float,
+        rows: list[dict[str, Any]],
+    ) -> None:
         self.ctx = ctx
         self.token = token
         self.claimed_at = claimed_at
@@ -185,13 +190,22 @@ class SendJob(Job):
             self.payloads, iat=int(self.claimed_at.timestamp()), not_after=self.not_after
         )
 
-    def record(self, results: Sequence[Result] | BaseException) -> tuple[writer.Written, Job | None]:
+    def record(
+        self, results: Sequence[Result] | BaseException
+    ) -> tuple[writer.Written, Job | None]:
         ctx = self.ctx
         now = db_now(ctx.using)
         if isinstance(results, BaseException):
             failure = results
-            answer = Answer(outcome=UNKNOWN, status_code=None, error=f"{type(failure).__name__} while sending", data=None)
-            answers = {r["pk"]: (None, answer) for r in self.rows}
+            answer = Answer(
+                outcome=UNKNOWN,
+                status_code=None,
+                error=f"{type(failure).__name__} while sending",
+                data=None,
+            )
+            answers: dict[int, tuple[Result | None, Answer]] = {
+                r["pk"]: (None, answer) for r in self.rows
+            }
         else:
             failure = None
             answers = {
@@ -207,7 +221,12 @@ class SendJob(Job):
                 event = EmailEvent.for_exception(pk, failure, "while sending")
             else:
                 event = http_event(
-                    pk, "POST", SEND_PATH, result, answer, ctx.settings,
+                    pk,
+                    "POST",
+                    SEND_PATH,
+                    result,
+                    answer,
+                    ctx.settings,
                     request_body=request_text(bodies[pk], ctx.settings),
                 )
             if change is None:
@@ -228,7 +247,9 @@ class SendJob(Job):
         return written, None
 
 
-def _expired(state: State, too_old: datetime, settings: conf.OutboxSettings) -> decide.Change | None:
+def _expired(
+    state: State, too_old: datetime, settings: conf.OutboxSettings
+) -> decide.Change | None:
     if state.status not in statuses.TO_SEND or state.claim_token or state.outcome_unknown:
         return None
     if state.queued_at >= too_old:
@@ -293,8 +314,13 @@ class LookupJob(Job):
             .exclude(pk__in=ctx.busy)
             .order_by("next_action_at")
             .values(
-                "pk", "sent_reference", "reference_is_ours", "email_address", "template_id",
-                "first_attempt_at", "created_at",
+                "pk",
+                "sent_reference",
+                "reference_is_ours",
+                "email_address",
+                "template_id",
+                "first_attempt_at",
+                "created_at",
             )[:limit]
         )
         return cls(ctx, rows) if rows else None
@@ -302,7 +328,9 @@ class LookupJob(Job):
     def perform(self, client: NotificationsAPIClient) -> list[Result]:
         return client.request_many([("GET", path, None) for path in self.paths])
 
-    def record(self, results: Sequence[Result] | BaseException) -> tuple[writer.Written, Job | None]:
+    def record(
+        self, results: Sequence[Result] | BaseException
+    ) -> tuple[writer.Written, Job | None]:
         ctx = self.ctx
         now = db_now(ctx.using)
         answers = _answers(self.rows, self.paths, results, fixed_endpoint=True)
@@ -322,7 +350,9 @@ class LookupJob(Job):
         )
         return written, None
 
-    def _matches(self, answers: Mapping[int, tuple[str, Result, Answer]]) -> dict[int, Mapping[str, Any]]:
+    def _matches(
+        self, answers: Mapping[int, tuple[str, Result, Answer]]
+    ) -> dict[int, Mapping[str, Any]]:
         """The notification each email is, if Notify has it (the oldest match that no
         other email has adopted)."""
         candidates: dict[int, list[Mapping[str, Any]]] = {}
@@ -336,7 +366,9 @@ class LookupJob(Job):
         ids = {str(i.get("id")) for items in candidates.values() for i in items}
         owned = {
             str(n): pk
-            for pk, n in self.ctx.messages.filter(notify_id__in=_uuids(ids)).values_list("pk", "notify_id")
+            for pk, n in self.ctx.messages.filter(notify_id__in=_uuids(ids)).values_list(
+                "pk", "notify_id"
+            )
         }
         found: dict[int, Mapping[str, Any]] = {}
         for pk, items in candidates.items():
@@ -357,7 +389,9 @@ def _answers(
     """Each email's request, result and its meaning; a job whose HTTP failed as a whole
     gives every email an unknown answer with the exception's name."""
     if isinstance(results, BaseException):
-        failed = Result(Outcome.UNKNOWN, None, b"", f"{type(results).__name__}: {results}"[:200], 0.0)
+        failed = Result(
+            Outcome.UNKNOWN, None, b"", f"{type(results).__name__}: {results}"[:200], 0.0
+        )
         results = [failed] * len(rows)
     return {
         r["pk"]: (path, result, interpret(result, fixed_endpoint=fixed_endpoint))
@@ -387,7 +421,11 @@ def _matches(row: Mapping[str, Any], item: Any) -> bool:
     since = (row["first_attempt_at"] or row["created_at"]) - LOOKUP_SLACK
     created = parse_datetime(str(item.get("created_at", "")))
     address = str(item.get("email_address", "")).strip().lower()
-    template = (item.get("template") or {}).get("id", "") if isinstance(item.get("template"), Mapping) else ""
+    template = (
+        (item.get("template") or {}).get("id", "")
+        if isinstance(item.get("template"), Mapping)
+        else ""
+    )
     return (
         address == str(row["email_address"]).lower()
         and str(template) == str(row["template_id"])
@@ -429,7 +467,9 @@ class PollJob(Job):
     def perform(self, client: NotificationsAPIClient) -> list[Result]:
         return client.request_many([("GET", path, None) for path in self.paths])
 
-    def record(self, results: Sequence[Result] | BaseException) -> tuple[writer.Written, Job | None]:
+    def record(
+        self, results: Sequence[Result] | BaseException
+    ) -> tuple[writer.Written, Job | None]:
         ctx = self.ctx
         now = db_now(ctx.using)
         answers = _answers(self.rows, self.paths, results, fixed_endpoint=False)
@@ -475,7 +515,6 @@ class ListPollJob(Job):
         self.ctx = ctx
         self.rows = rows
 
-
     def perform(self, client: NotificationsAPIClient) -> list[Result]:
         wanted = {str(r["notify_id"]) for r in self.rows}
         oldest = min((r["sent_to_notify_at"] or r["created_at"]) for r in self.rows) - LOOKUP_SLACK
@@ -485,7 +524,9 @@ class ListPollJob(Job):
             query = {"template_type": "email"}
             if older_than:
                 query["older_than"] = older_than
-            (result,) = client.request_many([("GET", "/v2/notifications?" + urlencode(query), None)])
+            (result,) = client.request_many(
+                [("GET", "/v2/notifications?" + urlencode(query), None)]
+            )
             results.append(result)
             answer = interpret(result, fixed_endpoint=True)
             if answer.outcome != ACCEPTED or not isinstance(answer.data, Mapping):
@@ -500,7 +541,9 @@ class ListPollJob(Job):
             older_than = str(items[-1].get("id", ""))
         return results
 
-    def record(self, results: Sequence[Result] | BaseException) -> tuple[writer.Written, Job | None]:
+    def record(
+        self, results: Sequence[Result] | BaseException
+    ) -> tuple[writer.Written, Job | None]:
         ctx = self.ctx
         if isinstance(results, BaseException):
             results = []  # nothing learnt: the emails stay due for the next run
@@ -532,4 +575,4 @@ class ListPollJob(Job):
             return written, None
         rest = [r for r in self.rows if by_pk[r["pk"]] is None]
         limit = max(1, ctx.settings.max_in_flight)
-        return written, (PollJob(ctx, rest[:limit * 4]) if rest else None)
+        return written, (PollJob(ctx, rest[: limit * 4]) if rest else None)

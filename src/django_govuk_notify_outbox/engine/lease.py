@@ -156,8 +156,10 @@ def pause(using: str, text: str) -> bool:
 
 
 def resume(using: str) -> None:
-    if SyncLease.objects.using(using).filter(pk=SyncLease.SINGLETON_ID, auth_paused=True).update(
-        auth_paused=False, auth_paused_message="", auth_checked_at=db_now(using)
+    if (
+        SyncLease.objects.using(using)
+        .filter(pk=SyncLease.SINGLETON_ID, auth_paused=True)
+        .update(auth_paused=False, auth_paused_message="", auth_checked_at=db_now(using))
     ):
         logger.warning("outbox: GOV.UK Notify accepts the API key again; sending resumed")
 

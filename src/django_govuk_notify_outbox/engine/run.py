@@ -264,4 +264,3 @@ def due_count() -> int:
     """How many emails are due for the engine now (for the admin and commands)."""
     using = _using()
     return EmailMessage.objects.using(using).filter(next_action_at__lte=db_now(using)).count()
-

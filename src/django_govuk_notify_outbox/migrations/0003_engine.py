@@ -4,39 +4,42 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('django_govuk_notify_outbox', '0002_in_flight_index'),
+        ("django_govuk_notify_outbox", "0002_in_flight_index"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='emailmessage',
-            name='channel',
-            field=models.CharField(default='email', max_length=16),
+            model_name="emailmessage",
+            name="channel",
+            field=models.CharField(default="email", max_length=16),
         ),
         migrations.AddField(
-            model_name='emailmessage',
-            name='claim_token',
-            field=models.CharField(blank=True, default='', max_length=32),
+            model_name="emailmessage",
+            name="claim_token",
+            field=models.CharField(blank=True, default="", max_length=32),
         ),
         migrations.AddField(
-            model_name='emailmessage',
-            name='priority',
-            field=models.PositiveSmallIntegerField(choices=[(0, 'high'), (1, 'normal'), (2, 'bulk')], default=1, help_text='Claimed in this order.'),
+            model_name="emailmessage",
+            name="priority",
+            field=models.PositiveSmallIntegerField(
+                choices=[(0, "high"), (1, "normal"), (2, "bulk")],
+                default=1,
+                help_text="Claimed in this order.",
+            ),
         ),
         migrations.AddField(
-            model_name='emailmessage',
-            name='send_by',
+            model_name="emailmessage",
+            name="send_by",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='emailmessage',
-            name='service',
-            field=models.CharField(default='default', max_length=64),
+            model_name="emailmessage",
+            name="service",
+            field=models.CharField(default="default", max_length=64),
         ),
         migrations.AddIndex(
-            model_name='emailmessage',
-            index=models.Index(fields=['priority', 'next_action_at'], name='ngo_msg_priority_due'),
+            model_name="emailmessage",
+            index=models.Index(fields=["priority", "next_action_at"], name="ngo_msg_priority_due"),
         ),
     ]
