@@ -10,7 +10,6 @@ the state machine and why nothing is sent twice or lost.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import json
 import logging
@@ -30,8 +29,8 @@ from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from . import conf, statuses
-from .models import EmailEvent, EmailMessage, SyncLease, one_line, truncate
+from . import conf, redaction, statuses
+from .models import EmailEvent, EmailMessage, SyncLease, one_line
 
 if TYPE_CHECKING:
     from .client import NotificationsAPIClient, Result
@@ -134,28 +133,14 @@ def poll_interval(age: timedelta, settings: conf.OutboxSettings) -> float | None
 
 # --- recording -------------------------------------------------------------------------------
 
-_HIDDEN_KEYS = ("body", "subject", "content", "sanitised_content", "personalisation")
-
-
-def _redact(value: Any) -> Any:
-    """``value`` with every personalised field (filled-in body, subject…) replaced."""
-    if isinstance(value, dict):
-        return {
-            k: ("(hidden)" if k in _HIDDEN_KEYS and v not in (None, {}, "") else _redact(v))
-            for k, v in value.items()
-        }
-    if isinstance(value, list):
-        return [_redact(v) for v in value]
-    return value
-
 
 def _body_text(body: bytes, settings: conf.OutboxSettings) -> str:
-    """A response body fit for an event: personalised fields hidden unless allowed, truncated."""
-    text = body.decode("utf-8", "replace")
-    if not settings.show_personalisation_in_admin:
-        with contextlib.suppress(ValueError):
-            text = json.dumps(_redact(json.loads(text)), sort_keys=True)
-    return truncate(text, settings.event_body_limit)
+    """A response body fit for an event (redaction.response_text: redacted, then cut)."""
+    return redaction.response_text(
+        body,
+        show_personalisation=settings.show_personalisation_in_admin,
+        limit=settings.event_body_limit,
+    )
 
 
 def _http_event(
@@ -599,10 +584,11 @@ class _Run:
         return payload
 
     def _request_text(self, payload: dict[str, Any]) -> str:
-        shown = dict(payload)
-        if "personalisation" in shown and not self.settings.show_personalisation_in_admin:
-            shown["personalisation"] = f"(hidden: {len(payload['personalisation'])} keys)"
-        return truncate(json.dumps(shown, sort_keys=True), self.settings.event_body_limit)
+        return redaction.request_text(
+            payload,
+            show_personalisation=self.settings.show_personalisation_in_admin,
+            limit=self.settings.event_body_limit,
+        )
 
     def _send(self, messages: list[EmailMessage]) -> None:
         payloads = [self._payload(m) for m in messages]
