@@ -7,7 +7,6 @@ when enabled, a Celery task is kicked once the transaction commits).
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import string
@@ -18,7 +17,7 @@ from urllib.parse import urlsplit
 
 from django.db import DEFAULT_DB_ALIAS, connections, router, transaction
 
-from . import conf, statuses
+from . import conf, statuses, validation
 from .models import EmailEvent, EmailMessage, reference_digest
 
 logger = logging.getLogger(__name__)
@@ -46,6 +45,7 @@ def validate_email_address(email_address: str) -> str:
     would reject it ("Not a valid email address")."""
     if not isinstance(email_address, str):
         raise TypeError(f"email_address must be a string, not {type(email_address).__name__}")
+    validation.check_text("email_address", email_address)
     address = _strip_whitespace(email_address)
     match = _EMAIL_REGEX.match(address)
     if not match or len(address) > 320 or ".." in address:
@@ -88,14 +88,7 @@ def _personalisation(value: Any) -> dict[str, Any]:
     for key in value:
         if not isinstance(key, str):
             raise TypeError(f"personalisation keys must be strings, not {type(key).__name__}")
-    try:
-        text = json.dumps(dict(value), allow_nan=False)
-    except TypeError as exc:
-        raise TypeError(f"personalisation is not JSON-serialisable: {exc}") from None
-    except ValueError as exc:
-        raise ValueError(f"personalisation is not valid JSON: {exc}") from None
-    result: dict[str, Any] = json.loads(text)
-    return result
+    return validation.check_personalisation(value)
 
 
 def _reference(value: Any) -> str | None:
@@ -103,6 +96,7 @@ def _reference(value: Any) -> str | None:
         return None
     if not isinstance(value, str):
         raise TypeError(f"reference must be a string, not {type(value).__name__}")
+    validation.check_text("reference", value)
     if len(value) > MAX_REFERENCE_LENGTH:
         raise ValueError(
             f"reference is too long: {len(value)} characters, at most {MAX_REFERENCE_LENGTH}"
@@ -115,6 +109,10 @@ def _unsubscribe_url(value: Any) -> str | None:
         return None
     if not isinstance(value, str):
         raise TypeError(f"one_click_unsubscribe_url must be a string, not {type(value).__name__}")
+    validation.check_url_length("one_click_unsubscribe_url", value)
+    validation.check_text("one_click_unsubscribe_url", value)
+    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in value):
+        raise ValueError("one_click_unsubscribe_url is not a valid https url: control character")
     try:
         parts = urlsplit(value)
     except ValueError:
