@@ -4,6 +4,11 @@ Built for tables of millions of rows: no full-table COUNT (a capped count and
 ``show_full_result_count = False``), filters and searches on indexed columns.
 Actions change the database only, through the outbox engine; the next sync
 run does the HTTP.
+
+Only the declared filters, searches and sorts reach the database: any other
+query-string lookup is refused (400), so nobody can probe personalisation or
+bodies with ``?personalisation__regex=…`` or scan an unindexed column. Event
+bodies are shown redacted unless the user may see personalisation.
 """
 
 from __future__ import annotations
@@ -13,13 +18,14 @@ import uuid
 from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin, messages
+from django.contrib.admin.views.main import ChangeList
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils.functional import cached_property
 from django.utils.html import format_html
 
-from . import conf, outbox, statuses
+from . import conf, outbox, redaction, statuses
 from .models import EmailEvent, EmailMessage, SyncLease, reference_digest
 
 if TYPE_CHECKING:
@@ -31,6 +37,11 @@ else:
 
 PERM_PERSONALISATION = "django_govuk_notify_outbox.view_personalisation"
 PERM_RETRY = "django_govuk_notify_outbox.retry_emailmessage"
+PERM_VIEW = "django_govuk_notify_outbox.view_emailmessage"
+
+# The only query-string lookups the changelist accepts: those of its list_filter
+# (status: its choices; created_at: DateFieldListFilter's range), both indexed.
+ALLOWED_LOOKUPS = frozenset({"status__exact", "created_at__gte", "created_at__lt"})
 
 # The changelist counts at most this many rows; beyond it pages are "10,000+".
 COUNT_CAP = 10_000
@@ -53,6 +64,16 @@ def _show_personalisation(request: HttpRequest) -> bool:
     except Exception:
         enabled = False
     return enabled and request.user.has_perm(PERM_PERSONALISATION)
+
+
+class IndexedChangeList(ChangeList):
+    """A changelist that sorts only by the admin's ``sortable_by`` (indexed columns):
+    Django itself accepts ``?o=`` for any column of ``list_display``."""
+
+    def get_ordering_field(self, field_name: Any) -> Any:
+        if field_name not in (self.sortable_by or ()):
+            return None
+        return super().get_ordering_field(field_name)
 
 
 class EmailEventInline(_InlineBase):
@@ -80,12 +101,38 @@ class EmailEventInline(_InlineBase):
 
     def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         fields = list(self.base_fields)
+        # Bodies are redacted again unless this user may see personalisation: events
+        # recorded while SHOW_PERSONALISATION_IN_ADMIN was on hold Notify's filled-in email.
         if _show_personalisation(request):
-            fields.insert(fields.index("response_body"), "request_body")
+            bodies = ["request_body_full", "response_body_full"]
+        else:
+            bodies = ["request_body_redacted", "response_body_redacted"]
+        at = fields.index("response_body")
+        fields[at : at + 1] = bodies
         return fields
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         return self.get_fields(request, obj)
+
+    @admin.display(description="request body")
+    def request_body_full(self, obj: EmailEvent) -> str:
+        return obj.request_body
+
+    @admin.display(description="response body")
+    def response_body_full(self, obj: EmailEvent) -> str:
+        return obj.response_body
+
+    @admin.display(description="request body")
+    def request_body_redacted(self, obj: EmailEvent) -> str:
+        return redaction.display_text(obj.request_body, show_personalisation=False)
+
+    @admin.display(description="response body")
+    def response_body_redacted(self, obj: EmailEvent) -> str:
+        return redaction.display_text(obj.response_body, show_personalisation=False)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # The timeline is part of the email's page: view_emailmessage is enough.
+        return request.user.has_perm(PERM_VIEW)
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -179,6 +226,14 @@ class EmailMessageAdmin(_AdminBase):
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         return self.get_fields(request, obj)
+
+    def lookup_allowed(self, lookup: str, value: str, request: HttpRequest | None = None) -> bool:
+        """Only the declared filters: no lookup on personalisation, bodies or unindexed
+        columns (Django allows any local field by default)."""
+        return lookup in ALLOWED_LOOKUPS
+
+    def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
+        return IndexedChangeList
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[EmailMessage], search_term: str

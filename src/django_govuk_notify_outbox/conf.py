@@ -30,11 +30,46 @@ DEFAULT_POLL_SCHEDULE: tuple[tuple[float, float], ...] = (
 )
 
 
-@dataclasses.dataclass(frozen=True)
-class OutboxSettings:
-    """The validated settings. Times are seconds."""
+class ApiKey(str):
+    """A GOV.UK Notify API key: a ``str`` (pass it wherever the key is needed) whose
+    ``repr``, ``str`` and format show the key name and service id, never the secret.
 
-    api_key: str
+    Django's DEBUG page and error trackers show frame locals with ``repr``, and
+    only cleanse *settings* by name, so a plain ``str`` key in a local would be
+    shown whole. ``reveal()`` returns the plain key.
+    """
+
+    __slots__ = ()
+
+    @property
+    def key_name(self) -> str:
+        return str.__str__(self)[:-74] if len(self) >= 74 else ""
+
+    @property
+    def service_id(self) -> str:
+        return str.__str__(self)[-73:-37] if len(self) >= 74 else ""
+
+    def reveal(self) -> str:
+        """The whole key as a plain ``str`` (for the HTTP client only)."""
+        return str.__str__(self)
+
+    def __repr__(self) -> str:
+        if not self.service_id:
+            return "<ApiKey (malformed; hidden)>"
+        return f"<ApiKey {self.key_name}-{self.service_id}-(secret hidden)>"
+
+    __str__ = __repr__
+
+    def __format__(self, format_spec: str) -> str:
+        return format(repr(self), format_spec)
+
+
+@dataclasses.dataclass(frozen=True, repr=False)
+class OutboxSettings:
+    """The validated settings. Times are seconds. Its repr never shows the API key's
+    secret (``api_key`` is an :class:`ApiKey`)."""
+
+    api_key: str = dataclasses.field(repr=False)
     base_url: str = DEFAULT_BASE_URL
     timeout: float = 10.0
     connect_timeout: float = 5.0
@@ -59,6 +94,18 @@ class OutboxSettings:
     rate_limit_burst: int = 1000
     show_personalisation_in_admin: bool = False
     event_body_limit: int = 2000
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.api_key, ApiKey):
+            object.__setattr__(self, "api_key", ApiKey(self.api_key))
+
+    def __repr__(self) -> str:
+        shown = ", ".join(
+            f"{f.name}={getattr(self, f.name)!r}" for f in dataclasses.fields(self) if f.repr
+        )
+        return f"OutboxSettings(api_key={self.api_key!r}, {shown})"
+
+    __str__ = __repr__
 
     @property
     def kick_enabled(self) -> bool:
@@ -205,11 +252,19 @@ def parse_outbox_dict(api_key: str, base_url: str, raw: Mapping[str, Any]) -> Ou
     return result
 
 
+def _api_key_setting() -> ApiKey:
+    """GOVUK_NOTIFY_API_KEY as an ApiKey: no frame ever holds it as a plain str."""
+    value = getattr(django_settings, "GOVUK_NOTIFY_API_KEY", None)
+    key = ApiKey(value) if value and isinstance(value, str) else None
+    del value
+    if key is None:
+        raise ImproperlyConfigured("GOVUK_NOTIFY_API_KEY must be set to a GOV.UK Notify API key")
+    return key
+
+
 def get_settings() -> OutboxSettings:
     """The current settings; raises ImproperlyConfigured when they are missing or invalid."""
-    api_key = getattr(django_settings, "GOVUK_NOTIFY_API_KEY", None)
-    if not api_key or not isinstance(api_key, str):
-        raise ImproperlyConfigured("GOVUK_NOTIFY_API_KEY must be set to a GOV.UK Notify API key")
+    api_key = _api_key_setting()
     base_url = getattr(django_settings, "GOVUK_NOTIFY_BASE_URL", None) or DEFAULT_BASE_URL
     if not isinstance(base_url, str):
         raise ImproperlyConfigured("GOVUK_NOTIFY_BASE_URL must be a string")

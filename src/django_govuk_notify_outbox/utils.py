@@ -7,7 +7,6 @@ when enabled, a Celery task is kicked once the transaction commits).
 
 from __future__ import annotations
 
-import json
 import re
 import string
 import uuid
@@ -17,7 +16,7 @@ from urllib.parse import urlsplit
 
 from django.db import DEFAULT_DB_ALIAS, router
 
-from . import kick, statuses
+from . import kick, statuses, validation
 from .engine.clock import DbNow
 from .models import PRIORITIES, EmailMessage, reference_digest
 
@@ -44,6 +43,7 @@ def validate_email_address(email_address: str) -> str:
     would reject it ("Not a valid email address")."""
     if not isinstance(email_address, str):
         raise TypeError(f"email_address must be a string, not {type(email_address).__name__}")
+    validation.check_text("email_address", email_address)
     address = _strip_whitespace(email_address)
     match = _EMAIL_REGEX.match(address)
     if not match or len(address) > 320 or ".." in address:
@@ -86,14 +86,7 @@ def _personalisation(value: Any) -> dict[str, Any]:
     for key in value:
         if not isinstance(key, str):
             raise TypeError(f"personalisation keys must be strings, not {type(key).__name__}")
-    try:
-        text = json.dumps(dict(value), allow_nan=False)
-    except TypeError as exc:
-        raise TypeError(f"personalisation is not JSON-serialisable: {exc}") from None
-    except ValueError as exc:
-        raise ValueError(f"personalisation is not valid JSON: {exc}") from None
-    result: dict[str, Any] = json.loads(text)
-    return result
+    return validation.check_personalisation(value)
 
 
 def _reference(value: Any) -> str | None:
@@ -101,6 +94,7 @@ def _reference(value: Any) -> str | None:
         return None
     if not isinstance(value, str):
         raise TypeError(f"reference must be a string, not {type(value).__name__}")
+    validation.check_text("reference", value)
     if len(value) > MAX_REFERENCE_LENGTH:
         raise ValueError(
             f"reference is too long: {len(value)} characters, at most {MAX_REFERENCE_LENGTH}"
@@ -124,6 +118,10 @@ def _unsubscribe_url(value: Any) -> str | None:
         return None
     if not isinstance(value, str):
         raise TypeError(f"one_click_unsubscribe_url must be a string, not {type(value).__name__}")
+    validation.check_url_length("one_click_unsubscribe_url", value)
+    validation.check_text("one_click_unsubscribe_url", value)
+    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in value):
+        raise ValueError("one_click_unsubscribe_url is not a valid https url: control character")
     try:
         parts = urlsplit(value)
     except ValueError:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import json
 import re
 import uuid
 from datetime import timedelta
@@ -267,3 +269,159 @@ def test_the_auth_pause_banner_shows_while_sending_is_paused(superuser_client: C
         content = superuser_client.get(url).content.decode()
         assert "Sending is paused" in content
         assert "API key not found" in content
+
+
+# --- what the query string can reach ---------------------------------------------------------
+
+RESET_LINK = "https://example.gov.uk/reset/C0ffee"
+
+
+def _reset_email() -> EmailMessage:
+    return send_email_notification(
+        "ada@example.gov.uk", TEMPLATE_WELCOME, personalisation={"link": RESET_LINK}
+    )
+
+
+def test_a_view_only_user_cannot_probe_personalisation_through_lookups() -> None:
+    """The audit's request: a right and a wrong guess get the same error, no row count."""
+    message = _reset_email()
+    viewer = staff_client("view_emailmessage")
+    answers = []
+    for guess in ("C", "X"):
+        response = viewer.get(
+            LIST_URL,
+            {
+                "id__exact": str(message.pk),
+                "personalisation__link__regex": rf"^{RESET_LINK[:-6]}{guess}",
+            },
+        )
+        assert response.status_code == 400
+        content = response.content.decode()
+        assert "ada@example.gov.uk" not in content
+        assert not re.search(r"\b[01] (result|email message)", content)
+        answers.append(content)
+    assert answers[0] == answers[1]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"personalisation__icontains": "reset"},
+        {"personalisation__link__startswith": "https"},
+        {"personalisation__has_key": "link"},
+        {"id__exact": "1"},
+        {"pk": "1"},
+        {"template_id__exact": TEMPLATE_WELCOME},
+        {"attempts__gt": "0"},
+        {"last_error__contains": "x"},
+        {"email_address__startswith": "ada"},
+        {"sent_reference__startswith": "outbox-"},
+        {"one_click_unsubscribe_url__contains": "x"},
+        {"events__response_body__contains": "Dear"},
+        {"events__request_body__icontains": "link"},
+        {"status__in": "sending-to-notify"},
+        {"status__exact": "sending-to-notify", "updated_at__gte": "2000-01-01"},
+        {"_to_field": "personalisation"},
+    ],
+)
+def test_every_undeclared_lookup_is_refused(query: dict[str, str]) -> None:
+    _reset_email()
+    for client in (staff_client("view_emailmessage"), staff_client(*ALL_PERMISSIONS)):
+        response = client.get(LIST_URL, query)
+        assert response.status_code == 400, query
+        assert "ada@example.gov.uk" not in response.content.decode()
+
+
+ALL_PERMISSIONS = ("view_emailmessage", "retry_emailmessage", "view_personalisation")
+
+
+def _order_by_columns(client: Client, order: str) -> str:
+    """The ORDER BY clauses of the changelist's queries for ``?o=order``."""
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(LIST_URL, {"o": order}).status_code == 200
+    return " | ".join(
+        q["sql"].upper().split("ORDER BY", 1)[1].lower().replace("`", '"')
+        for q in queries
+        if "emailmessage" in q["sql"] and "ORDER BY" in q["sql"].upper()
+    )
+
+
+def test_sorting_is_only_by_indexed_columns(superuser_client: Client) -> None:
+    bulk_messages(30)
+    # The changelist's columns: 0 the action checkbox, 1 email_address, 2 template_id,
+    # 3 status, 4 attempts, 5 created_at, 6 updated_at. 1, 3 and 5 are indexed.
+    assert "email_address" in _order_by_columns(superuser_client, "1")
+    assert '"status"' in _order_by_columns(superuser_client, "-3")
+    for index, column in ((2, "template_id"), (4, "attempts"), (6, "updated_at")):
+        for order in (str(index), f"-{index}", f"1.{index}"):
+            assert column not in _order_by_columns(superuser_client, order), order
+
+
+def test_view_emailmessage_alone_shows_the_timeline() -> None:
+    message = send_email_notification("ada@example.gov.uk", TEMPLATE_WELCOME)
+    EmailEvent.objects.create(
+        message=message,
+        kind="http",
+        method="POST",
+        path="/v2/notifications/email",
+        http_status=201,
+        outcome="accepted",
+        detail="Accepted by Notify",
+    )
+    content = staff_client("view_emailmessage").get(detail_url(message)).content.decode()
+    assert "Accepted by Notify" in content
+    assert "/v2/notifications/email" in content
+
+
+def _event_with_personal_bodies(message: EmailMessage) -> None:
+    """An event as the engine records it while SHOW_PERSONALISATION_IN_ADMIN is on."""
+    EmailEvent.objects.create(
+        message=message,
+        kind="http",
+        method="POST",
+        path="/v2/notifications/email",
+        http_status=201,
+        outcome="accepted",
+        request_body=json.dumps({"personalisation": {"link": RESET_LINK}, "reference": "r-1"}),
+        response_body=json.dumps(
+            {"content": {"body": f"Reset: {RESET_LINK}", "subject": "Reset Zaphod"}, "id": "n-1"}
+        ),
+    )
+
+
+def test_event_bodies_are_shown_redacted_without_the_personalisation_permission(
+    settings: SettingsWrapper,
+) -> None:
+    message = _reset_email()
+    _event_with_personal_bodies(message)
+    viewer = staff_client("view_emailmessage")
+    trusted = staff_client("view_emailmessage", "view_personalisation")
+    for on in (False, True):
+        outbox_settings(settings, SHOW_PERSONALISATION_IN_ADMIN=on)
+        content = viewer.get(detail_url(message)).content.decode()
+        assert "reset/C0ffee" not in content
+        assert "Zaphod" not in content
+        assert "(hidden: 1 keys)" in html.unescape(content)  # the personalisation
+        assert "(hidden: 2 keys)" in html.unescape(content)  # Notify's filled-in content
+        assert "r-1" in content  # the rest of the body is shown
+    trusted_content = trusted.get(detail_url(message)).content.decode()
+    assert "reset/C0ffee" in trusted_content
+    assert "Zaphod" in trusted_content
+    outbox_settings(settings, SHOW_PERSONALISATION_IN_ADMIN=False)
+    assert "reset/C0ffee" not in trusted.get(detail_url(message)).content.decode()
+
+
+@pytest.mark.parametrize("term", [RESET_LINK, "C0ffee", "ada@", "%", ".*", TEMPLATE_WELCOME])
+def test_search_matches_only_exact_indexed_values_never_personalisation(term: str) -> None:
+    _reset_email()
+    viewer = staff_client("view_emailmessage")
+    with CaptureQueriesContext(connection) as queries:
+        response = viewer.get(LIST_URL, {"q": term})
+    assert response.status_code == 200
+    assert "ada@example.gov.uk" not in response.content.decode()
+    for query in queries:
+        sql = query["sql"].lower()
+        if "from" in sql and "emailmessage" in sql and " where " in sql:
+            where = sql.split(" where ", 1)[1]
+            for column in ("personalisation", "template_id", "last_error", "like"):
+                assert column not in where, sql

@@ -113,7 +113,7 @@ def test_response_bodies_in_events_are_truncated(emulator: Any, settings: Settin
     outbox.sync()
     post = EmailEvent.objects.get(message=message, method="POST")
     assert len(post.response_body) <= 60
-    assert post.response_body.endswith("[truncated]")
+    assert "[truncated]" in post.response_body
 
 
 def test_the_celery_task_runs_the_engine(emulator: Any) -> None:

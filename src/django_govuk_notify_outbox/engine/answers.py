@@ -3,12 +3,11 @@ recorded as an event. No database writes here."""
 
 from __future__ import annotations
 
-import contextlib
 import json
 from typing import TYPE_CHECKING, Any
 
-from .. import conf
-from ..models import EmailEvent, one_line, truncate
+from .. import conf, redaction
+from ..models import EmailEvent, one_line
 from .decide import ACCEPTED, NOT_SENT, REJECTED, THROTTLED, Answer
 
 if TYPE_CHECKING:
@@ -72,35 +71,22 @@ def _daily_limit(data: Any) -> bool:
     )
 
 
-_HIDDEN_KEYS = ("body", "subject", "content", "sanitised_content", "personalisation")
-
-
-def _redact(value: Any) -> Any:
-    """``value`` with every personalised field (filled-in body, subject…) replaced."""
-    if isinstance(value, dict):
-        return {
-            k: ("(hidden)" if k in _HIDDEN_KEYS and v not in (None, {}, "") else _redact(v))
-            for k, v in value.items()
-        }
-    if isinstance(value, list):
-        return [_redact(v) for v in value]
-    return value
-
-
-def body_text(body: bytes, data: Any, settings: conf.OutboxSettings) -> str:
-    """A response body fit for an event: personalised fields hidden unless allowed, truncated."""
-    text = body.decode("utf-8", "replace")
-    if not settings.show_personalisation_in_admin and data is not None:
-        with contextlib.suppress(ValueError, RecursionError):
-            text = json.dumps(_redact(data), sort_keys=True)
-    return truncate(text, settings.event_body_limit)
+def body_text(body: bytes, settings: conf.OutboxSettings) -> str:
+    """A response body fit for an event: personalised fields hidden unless allowed, then
+    cut (one rule whatever its length: :func:`redaction.response_text`)."""
+    return redaction.response_text(
+        body,
+        show_personalisation=settings.show_personalisation_in_admin,
+        limit=settings.event_body_limit,
+    )
 
 
 def request_text(payload: dict[str, Any], settings: conf.OutboxSettings) -> str:
-    shown = dict(payload)
-    if "personalisation" in shown and not settings.show_personalisation_in_admin:
-        shown["personalisation"] = f"(hidden: {len(payload['personalisation'])} keys)"
-    return truncate(json.dumps(shown, sort_keys=True), settings.event_body_limit)
+    return redaction.request_text(
+        payload,
+        show_personalisation=settings.show_personalisation_in_admin,
+        limit=settings.event_body_limit,
+    )
 
 
 def http_event(
@@ -123,6 +109,6 @@ def http_event(
         outcome=str(result.outcome),
         duration=result.elapsed,
         request_body=request_body,
-        response_body=body_text(result.body, answer.data, settings),
+        response_body=body_text(result.body, settings),
         detail=detail or (one_line(result.error) if result.error else ""),
     )
