@@ -596,6 +596,8 @@ class _Run:
             payload["email_reply_to_id"] = str(message.email_reply_to_id)
         if message.one_click_unsubscribe_url:
             payload["one_click_unsubscribe_url"] = message.one_click_unsubscribe_url
+        if message.sanitise_content_for:
+            payload["sanitise_content_for"] = list(message.sanitise_content_for)
         return payload
 
     def _request_text(self, payload: dict[str, Any]) -> str:

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 from django.db import DEFAULT_DB_ALIAS, connections, router, transaction
 
-from . import conf, statuses
+from . import conf, statuses, throttle
 from .models import EmailEvent, EmailMessage, reference_digest
 
 logger = logging.getLogger(__name__)
@@ -124,6 +124,21 @@ def _unsubscribe_url(value: Any) -> str | None:
     return value
 
 
+def _sanitise_content_for(value: Any) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, (str, bytes)) or not isinstance(value, (list, tuple)):
+        raise TypeError(
+            f"sanitise_content_for must be a list of strings, not {type(value).__name__}"
+        )
+    for item in value:
+        if not isinstance(item, str):
+            raise TypeError(
+                f"sanitise_content_for must be a list of strings, not of {type(item).__name__}"
+            )
+    return list(value)
+
+
 def _kick() -> None:
     """Queue the Celery sync task; never raises (the email is safely stored anyway)."""
     try:
@@ -154,12 +169,19 @@ def send_email_notification(
     reference: str | None = None,
     email_reply_to_id: str | uuid.UUID | None = None,
     one_click_unsubscribe_url: str | None = None,
+    sanitise_content_for: list[str] | None = None,
+    *,
+    throttle_max_per_minute: int | None = None,
 ) -> EmailMessage:
     """Store an email for sending through GOV.UK Notify and return its EmailMessage.
 
     Validates every argument first (ValueError/TypeError naming the argument,
     nothing stored), then inserts one row in status ``sending-to-notify`` inside
     the caller's transaction: if it rolls back, nothing is ever sent.
+
+    ``throttle_max_per_minute`` (optional, keyword only): at most this many emails
+    for the same mailbox (see throttle.normalise_address) are queued per clock
+    minute; one more raises ``errors.ThrottledError`` and stores nothing.
     """
     address = validate_email_address(email_address)
     template = _uuid("template_id", template_id, optional=False)
@@ -168,10 +190,19 @@ def send_email_notification(
     ref = _reference(reference)
     reply_to = _uuid("email_reply_to_id", email_reply_to_id, optional=True)
     unsubscribe = _unsubscribe_url(one_click_unsubscribe_url)
+    sanitise = _sanitise_content_for(sanitise_content_for)
+    if throttle_max_per_minute is not None and (
+        isinstance(throttle_max_per_minute, bool)
+        or not isinstance(throttle_max_per_minute, int)
+        or throttle_max_per_minute < 1
+    ):
+        raise ValueError("throttle_max_per_minute must be a positive integer")
 
     sent_reference = ref if ref is not None else f"outbox-{uuid.uuid4()}"
     using = router.db_for_write(EmailMessage) or DEFAULT_DB_ALIAS
     with transaction.atomic(using=using):
+        if throttle_max_per_minute is not None:
+            throttle.consume(address, throttle_max_per_minute, using=using)
         message = EmailMessage(
             email_address=address,
             template_id=template,
@@ -179,6 +210,7 @@ def send_email_notification(
             reference=ref or "",
             email_reply_to_id=reply_to,
             one_click_unsubscribe_url=unsubscribe or "",
+            sanitise_content_for=sanitise,
             sent_reference=sent_reference,
             sent_reference_digest=reference_digest(sent_reference),
             reference_is_ours=ref is None,
