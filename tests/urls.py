@@ -1,8 +1,11 @@
-"""URLs for the test suite: the admin."""
+"""URLs for the test suite: the admin, and django.contrib.auth's views (password reset)."""
 
 from __future__ import annotations
 
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
-urlpatterns = [path("admin/", admin.site.urls)]
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("accounts/", include("django.contrib.auth.urls")),
+]

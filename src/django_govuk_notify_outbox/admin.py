@@ -25,7 +25,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.functional import cached_property
 from django.utils.html import format_html
 
-from . import conf, outbox, redaction, statuses
+from . import conf, outbox, redaction, resend, statuses
 from .models import EmailEvent, EmailMessage, SyncLease, reference_digest
 
 if TYPE_CHECKING:
@@ -162,7 +162,7 @@ class EmailMessageAdmin(_AdminBase):
     sortable_by = ("email_address", "status_badge", "created_at")
     paginator = CappedCountPaginator
     show_full_result_count = False
-    actions = ("retry_now", "refresh_status")
+    actions = ("retry_now", "refresh_status", "send_again")
     inlines = (EmailEventInline,)
     ordering = ("-created_at", "-id")
 
@@ -192,6 +192,9 @@ class EmailMessageAdmin(_AdminBase):
         "last_polled_at",
         "polls",
         "tracking_stopped",
+        "sanitise_content_for",
+        "resent_from",
+        "redacted_at",
     )
 
     class Media:
@@ -270,13 +273,17 @@ class EmailMessageAdmin(_AdminBase):
     def retry_now(self, request: HttpRequest, queryset: QuerySet[EmailMessage]) -> None:
         # Counted first: retrying moves emails out of a status-filtered queryset.
         selected = queryset.count()
-        count = outbox.retry_now(queryset, by=request.user.get_username())
+        # A redacted email has lost its personalisation: it cannot be sent again as it was.
+        count = outbox.retry_now(
+            queryset.filter(redacted_at__isnull=True), by=request.user.get_username()
+        )
         skipped = selected - count
         self.message_user(request, f"{count} email(s) queued for an immediate retry.")
         if skipped:
             self.message_user(
                 request,
-                f"{skipped} email(s) skipped: only failed or retrying emails can be retried.",
+                f"{skipped} email(s) skipped: only failed or retrying emails that are not "
+                "redacted can be retried.",
                 messages.WARNING,
             )
 
@@ -287,6 +294,22 @@ class EmailMessageAdmin(_AdminBase):
             request,
             f"{count} email(s) will have their status fetched from Notify on the next sync run.",
         )
+
+    @admin.action(
+        description="Send again (temporary or technical failures)", permissions=("retry",)
+    )
+    def send_again(self, request: HttpRequest, queryset: QuerySet[EmailMessage]) -> None:
+        selected = queryset.count()
+        created = resend.send_again(queryset, by=request.user.get_username())
+        self.message_user(request, f"{len(created)} email(s) queued to be sent again.")
+        if selected - len(created):
+            self.message_user(
+                request,
+                f"{selected - len(created)} email(s) skipped: only emails that Notify could "
+                "not deliver (temporary or technical failure) and that are not redacted can "
+                "be sent again.",
+                messages.WARNING,
+            )
 
     def _pause_context(self, extra_context: dict[str, Any] | None) -> dict[str, Any]:
         paused, since, message = SyncLease.pause_state()

@@ -17,6 +17,9 @@ E_KEY_MALFORMED = "django_govuk_notify_outbox.E002"
 E_BASE_URL = "django_govuk_notify_outbox.E003"
 E_SETTINGS = "django_govuk_notify_outbox.E004"
 W_INSECURE_BASE_URL = "django_govuk_notify_outbox.W001"
+E_EMAIL_BACKEND = "django_govuk_notify_outbox.E005"
+W_API_KEY_ALIAS = "django_govuk_notify_outbox.W002"
+EMAIL_BACKEND = "django_govuk_notify_outbox.backends.EmailBackend"
 
 
 def _parse_api_key(key: str) -> None:
@@ -40,7 +43,20 @@ def _parse_api_key(key: str) -> None:
 def check_settings(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
     """Errors for a missing or malformed API key, a bad base URL and invalid outbox settings."""
     errors: list[checks.CheckMessage] = []
-    key = getattr(settings, "GOVUK_NOTIFY_API_KEY", None)
+    key = conf.api_key_setting()
+    if getattr(settings, conf.API_KEY_ALIAS, None):
+        errors.append(
+            checks.Warning(
+                f"{conf.API_KEY_ALIAS} is an alias of GOVUK_NOTIFY_API_KEY"
+                + (
+                    ", which is also set and takes precedence."
+                    if getattr(settings, "GOVUK_NOTIFY_API_KEY", None)
+                    else "."
+                ),
+                hint="Rename the setting to GOVUK_NOTIFY_API_KEY.",
+                id=W_API_KEY_ALIAS,
+            )
+        )
     if not key:
         errors.append(
             checks.Error(
@@ -90,7 +106,19 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckM
             )
     raw = getattr(settings, "GOVUK_NOTIFY_OUTBOX", None) or {}
     try:
-        conf.parse_outbox_dict("-", conf.DEFAULT_BASE_URL, raw)
+        parsed = conf.parse_outbox_dict("-", conf.DEFAULT_BASE_URL, raw)
+        if getattr(settings, "EMAIL_BACKEND", "") == EMAIL_BACKEND and (
+            not parsed.email_backend_template_id
+        ):
+            errors.append(
+                checks.Error(
+                    f"EMAIL_BACKEND is {EMAIL_BACKEND} but "
+                    "GOVUK_NOTIFY_OUTBOX['EMAIL_BACKEND_TEMPLATE_ID'] is not set.",
+                    hint="Create a Notify email template whose subject is ((subject)) and "
+                    "whose body is ((body)), and set its id.",
+                    id=E_EMAIL_BACKEND,
+                )
+            )
     except ImproperlyConfigured as exc:
         errors.append(
             checks.Error(

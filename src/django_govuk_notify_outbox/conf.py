@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import importlib.util
+import uuid
 from collections.abc import Mapping
 from typing import Any
 
@@ -94,6 +95,11 @@ class OutboxSettings:
     rate_limit_burst: int = 1000
     show_personalisation_in_admin: bool = False
     event_body_limit: int = 2000
+    # backends.EmailBackend: the template with ((subject)) and ((body)), and reply-to ids.
+    email_backend_template_id: str | None = None
+    email_backend_reply_to_ids: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    # retention.redact_finished: remove personalisation and bodies once an email is final.
+    redact_when_final: bool = False
 
     def __post_init__(self) -> None:
         if not isinstance(self.api_key, ApiKey):
@@ -141,7 +147,13 @@ _KEYS: dict[str, tuple[str, tuple[type, ...]]] = {
     "RATE_LIMIT_BURST": ("rate_limit_burst", (int,)),
     "SHOW_PERSONALISATION_IN_ADMIN": ("show_personalisation_in_admin", (bool,)),
     "EVENT_BODY_LIMIT": ("event_body_limit", (int,)),
+    "EMAIL_BACKEND_TEMPLATE_ID": ("email_backend_template_id", (str, type(None))),
+    "EMAIL_BACKEND_REPLY_TO_IDS": ("email_backend_reply_to_ids", (dict,)),
+    "REDACT_WHEN_FINAL": ("redact_when_final", (bool,)),
 }
+
+# The key setting of uktrade's django-govuk-notify-outbox 2.x, accepted as an alias.
+API_KEY_ALIAS = "DJANGO_GOVUK_NOTIFY_OUTBOX__API_KEY"
 
 _POSITIVE = {
     "timeout",
@@ -197,6 +209,21 @@ def _poll_schedule(value: Any) -> tuple[tuple[float, float], ...]:
     return tuple(rows)
 
 
+def _uuid_text(name: str, value: Any) -> str:
+    try:
+        return str(uuid.UUID(value))
+    except (TypeError, ValueError, AttributeError):
+        raise ImproperlyConfigured(f"GOVUK_NOTIFY_OUTBOX[{name!r}] must be a UUID") from None
+
+
+def _reply_to_address(address: Any) -> str:
+    if not isinstance(address, str) or "@" not in address:
+        raise ImproperlyConfigured(
+            "GOVUK_NOTIFY_OUTBOX['EMAIL_BACKEND_REPLY_TO_IDS'] keys must be email addresses"
+        )
+    return address.strip().lower()
+
+
 def parse_outbox_dict(api_key: str, base_url: str, raw: Mapping[str, Any]) -> OutboxSettings:
     """Validate the GOVUK_NOTIFY_OUTBOX dict; raises ImproperlyConfigured naming the key."""
     if not isinstance(raw, Mapping):
@@ -215,6 +242,13 @@ def parse_outbox_dict(api_key: str, base_url: str, raw: Mapping[str, Any]) -> Ou
         number: Any = value
         if field == "poll_schedule":
             value = _poll_schedule(value)
+        elif field == "email_backend_template_id" and value is not None:
+            value = _uuid_text(key, value)
+        elif field == "email_backend_reply_to_ids":
+            value = {
+                _reply_to_address(address): _uuid_text(f"{key}[{address!r}]", reply_to)
+                for address, reply_to in number.items()
+            }
         elif field in _POSITIVE and number is not None and number <= 0:
             raise ImproperlyConfigured(f"GOVUK_NOTIFY_OUTBOX[{key!r}] must be positive")
         elif (field in _NON_NEGATIVE or field == "rate_limit_per_minute") and (
@@ -252,9 +286,17 @@ def parse_outbox_dict(api_key: str, base_url: str, raw: Mapping[str, Any]) -> Ou
     return result
 
 
-def _api_key_setting() -> ApiKey:
-    """GOVUK_NOTIFY_API_KEY as an ApiKey: no frame ever holds it as a plain str."""
-    value = getattr(django_settings, "GOVUK_NOTIFY_API_KEY", None)
+def api_key_setting() -> Any:
+    """GOVUK_NOTIFY_API_KEY, or else its alias DJANGO_GOVUK_NOTIFY_OUTBOX__API_KEY, as set."""
+    key = getattr(django_settings, "GOVUK_NOTIFY_API_KEY", None)
+    if not key:
+        key = getattr(django_settings, API_KEY_ALIAS, None)
+    return key
+
+
+def _api_key() -> ApiKey:
+    """The API key setting as an ApiKey: no frame ever holds it as a plain str."""
+    value = api_key_setting()
     key = ApiKey(value) if value and isinstance(value, str) else None
     del value
     if key is None:
@@ -264,7 +306,7 @@ def _api_key_setting() -> ApiKey:
 
 def get_settings() -> OutboxSettings:
     """The current settings; raises ImproperlyConfigured when they are missing or invalid."""
-    api_key = _api_key_setting()
+    api_key = _api_key()
     base_url = getattr(django_settings, "GOVUK_NOTIFY_BASE_URL", None) or DEFAULT_BASE_URL
     if not isinstance(base_url, str):
         raise ImproperlyConfigured("GOVUK_NOTIFY_BASE_URL must be a string")

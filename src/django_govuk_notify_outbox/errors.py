@@ -28,6 +28,8 @@ __all__ = [
     "HTTPError",
     "InvalidResponse",
     "Response",
+    "ThrottledError",
+    "UnsupportedEmailError",
 ]
 
 
@@ -100,3 +102,13 @@ class HTTP503Error(HTTPError):
 
 class InvalidResponse(APIError):
     """A 2xx response whose body is not JSON."""
+
+
+class ThrottledError(ValueError):
+    """``send_email_notification(..., throttle_max_per_minute=N)``: the address has
+    already been queued N emails this minute. Nothing was stored."""
+
+
+class UnsupportedEmailError(ValueError):
+    """``backends.EmailBackend``: the Django email cannot be sent through Notify (an
+    attachment, an HTML-only body, or a reply-to address with no configured id)."""

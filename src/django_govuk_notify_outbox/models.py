@@ -51,6 +51,8 @@ class EmailMessage(models.Model):
     )
     email_reply_to_id = models.UUIDField(blank=True, null=True)
     one_click_unsubscribe_url = models.TextField(blank=True, default="")
+    # Personalisation keys Notify sanitises (notifications-python-client's sanitise_content_for).
+    sanitise_content_for = models.JSONField(default=list, blank=True)
 
     # The reference actually sent: the caller's, or outbox-<uuid>.
     sent_reference = models.CharField(max_length=1000)
@@ -101,6 +103,13 @@ class EmailMessage(models.Model):
     polls = models.PositiveIntegerField(default=0)
     tracking_stopped = models.BooleanField(default=False)
 
+    # "Send again" in the admin: the email this one repeats (its history is never rewritten).
+    resent_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="resends"
+    )
+    # When personalisation and request/response bodies were removed (retention.py).
+    redacted_at = models.DateTimeField(null=True, blank=True)
+
     class Meta:
         ordering = ("-created_at", "-id")
         indexes = (
@@ -110,6 +119,8 @@ class EmailMessage(models.Model):
             models.Index(fields=("attempt_started_at",), name="ngo_msg_in_flight"),
             # What to send next: claimed in priority order, then oldest due first.
             models.Index(fields=("priority", "next_action_at"), name="ngo_msg_priority_due"),
+            # Final emails not yet redacted (retention.redact_finished).
+            models.Index(fields=("redacted_at", "status"), name="ngo_msg_redacted"),
         )
         permissions = (
             ("view_personalisation", "Can view the personalisation of outbox emails"),
@@ -202,3 +213,20 @@ class SyncLease(models.Model):
         if row is None:
             return (False, None, "")
         return (row.auth_paused, row.auth_paused_since, row.auth_paused_message)
+
+
+class RecipientThrottle(models.Model):
+    """How many emails one normalised address was queued in one clock minute (throttle.py).
+
+    ``key`` is the SHA-256 of the normalised address, never the address itself.
+    """
+
+    key = models.CharField(max_length=64, unique=True)
+    window = models.BigIntegerField(help_text="Minutes since the Unix epoch.")
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "recipient throttle"
+
+    def __str__(self) -> str:
+        return f"{self.count} in minute {self.window}"

@@ -14,9 +14,9 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-from django.db import DEFAULT_DB_ALIAS, router
+from django.db import DEFAULT_DB_ALIAS, router, transaction
 
-from . import kick, statuses, validation
+from . import kick, statuses, throttle, validation
 from .engine.clock import DbNow
 from .models import PRIORITIES, EmailMessage, reference_digest
 
@@ -131,6 +131,21 @@ def _unsubscribe_url(value: Any) -> str | None:
     return value
 
 
+def _sanitise_content_for(value: Any) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, (str, bytes)) or not isinstance(value, (list, tuple)):
+        raise TypeError(
+            f"sanitise_content_for must be a list of strings, not {type(value).__name__}"
+        )
+    for item in value:
+        if not isinstance(item, str):
+            raise TypeError(
+                f"sanitise_content_for must be a list of strings, not of {type(item).__name__}"
+            )
+    return list(value)
+
+
 def send_email_notification(
     email_address: str,
     template_id: str | uuid.UUID,
@@ -138,8 +153,10 @@ def send_email_notification(
     reference: str | None = None,
     email_reply_to_id: str | uuid.UUID | None = None,
     one_click_unsubscribe_url: str | None = None,
+    sanitise_content_for: list[str] | None = None,
     *,
     priority: str = "normal",
+    throttle_max_per_minute: int | None = None,
 ) -> EmailMessage:
     """Store an email for sending through GOV.UK Notify and return its EmailMessage.
 
@@ -149,6 +166,10 @@ def send_email_notification(
 
     ``priority`` ("high", "normal" or "bulk") orders sending: a password reset
     sent "high" overtakes a queued mailshot sent "bulk".
+
+    ``throttle_max_per_minute`` (optional, keyword only): at most this many emails
+    for the same mailbox (see throttle.normalise_address) are queued per clock
+    minute; one more raises ``errors.ThrottledError`` and stores nothing.
     """
     address = validate_email_address(email_address)
     template = _uuid("template_id", template_id, optional=False)
@@ -158,6 +179,13 @@ def send_email_notification(
     reply_to = _uuid("email_reply_to_id", email_reply_to_id, optional=True)
     unsubscribe = _unsubscribe_url(one_click_unsubscribe_url)
     rank = _priority(priority)
+    sanitise = _sanitise_content_for(sanitise_content_for)
+    if throttle_max_per_minute is not None and (
+        isinstance(throttle_max_per_minute, bool)
+        or not isinstance(throttle_max_per_minute, int)
+        or throttle_max_per_minute < 1
+    ):
+        raise ValueError("throttle_max_per_minute must be a positive integer")
 
     sent_reference = ref if ref is not None else f"outbox-{uuid.uuid4()}"
     using = router.db_for_write(EmailMessage) or DEFAULT_DB_ALIAS
@@ -168,6 +196,7 @@ def send_email_notification(
         reference=ref or "",
         email_reply_to_id=reply_to,
         one_click_unsubscribe_url=unsubscribe or "",
+        sanitise_content_for=sanitise,
         sent_reference=sent_reference,
         sent_reference_digest=reference_digest(sent_reference),
         reference_is_ours=ref is None,
@@ -176,8 +205,14 @@ def send_email_notification(
     )
     # Due at once by the database's clock, the one every engine decision uses.
     message.next_action_at = DbNow()
-    # One INSERT, no savepoint: the row is the record of its creation.
-    message.save(using=using, force_insert=True)
+    if throttle_max_per_minute is None:
+        # One INSERT, no savepoint: the row is the record of its creation.
+        message.save(using=using, force_insert=True)
+    else:
+        # The throttle's count and the row: both or neither.
+        with transaction.atomic(using=using):
+            throttle.consume(address, throttle_max_per_minute, using=using)
+            message.save(using=using, force_insert=True)
     message.next_action_at = message.created_at
     kick.after_commit(using)
     return message

@@ -438,6 +438,13 @@ def after_retry_now(state: State, now: datetime) -> Change | None:
     )
 
 
+def after_erasure(state: State) -> Change | None:
+    """A right-to-erasure request for an email not yet sent: it is stopped."""
+    if state.status not in statuses.TO_SEND:
+        return None
+    return _failed("Erased on request")
+
+
 def after_refresh_request(state: State, now: datetime) -> Change | None:
     """ "Refresh status from Notify" from the admin: poll at the next run."""
     if state.status not in statuses.TRACKED or state.notify_id is None:

@@ -91,6 +91,8 @@ def _payload(row: Mapping[str, Any]) -> dict[str, Any]:
         payload["email_reply_to_id"] = str(row["email_reply_to_id"])
     if row["one_click_unsubscribe_url"]:
         payload["one_click_unsubscribe_url"] = row["one_click_unsubscribe_url"]
+    if row["sanitise_content_for"]:
+        payload["sanitise_content_for"] = row["sanitise_content_for"]
     return payload
 
 
@@ -102,6 +104,7 @@ _PAYLOAD_FIELDS = (
     "personalisation",
     "email_reply_to_id",
     "one_click_unsubscribe_url",
+    "sanitise_content_for",
 )
 
 

@@ -7,6 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 
 from ... import engine as outbox
+from ... import retention
 
 
 class Command(BaseCommand):
@@ -14,4 +15,6 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         summary = outbox.sync()
+        if summary.ran:
+            retention.redact_finished()  # no query unless REDACT_WHEN_FINAL is on
         self.stdout.write(str(summary))

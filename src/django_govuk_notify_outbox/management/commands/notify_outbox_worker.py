@@ -17,6 +17,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import close_old_connections
 
 from ... import engine as outbox
+from ... import retention
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +54,8 @@ class Command(BaseCommand):
                 started = time.monotonic()
                 try:
                     summary = outbox.sync()
+                    if summary.ran:
+                        retention.redact_finished()  # no query unless REDACT_WHEN_FINAL is on
                     if summary.ran or options["once"]:
                         self.stdout.write(str(summary))
                 except Exception:
