@@ -450,7 +450,11 @@ static int ngo__xfer_start(ngo_multi *m, ngo_client *c, ngo__xfer *x,
     NGO__SETOPT(e, CURLOPT_URL, x->url);
     NGO__SETOPT(e, CURLOPT_HTTPHEADER, x->headers);
     NGO__SETOPT(e, CURLOPT_NOSIGNAL, 1L);
-    NGO__SETOPT(e, CURLOPT_PIPEWAIT, 1L);
+    /* Wait for a connection that may multiplex only where HTTP/2 is possible
+     * (TLS + ALPN). Over plain http:// curl speaks HTTP/1.1 here and would
+     * hold every other transfer until the first response arrives, so a
+     * stalled first request would time them all out unsent. */
+    NGO__SETOPT(e, CURLOPT_PIPEWAIT, strncmp(x->url, "https://", 8) ? 0L : 1L);
     NGO__SETOPT(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
     NGO__SETOPT(e, CURLOPT_TIMEOUT_MS, c->timeout_ms);
     NGO__SETOPT(e, CURLOPT_CONNECTTIMEOUT_MS, c->connect_timeout_ms);

@@ -57,3 +57,23 @@ def test_a_stalled_post_on_one_client_does_not_hold_up_another_clients_thread(
     release.set()  # the server closes the connection without answering
     slow_thread.join(30)
     assert events == ["fast done", f"stalled done: {Outcome.UNKNOWN}"]
+
+
+def test_over_http_1_1_a_stalled_first_request_does_not_hold_back_the_rest_of_its_batch(
+    raw_server: type[RawServer],
+) -> None:
+    # Without HTTP/2 there is nothing to multiplex, so every request gets its
+    # own connection at once instead of waiting behind the first response.
+    def stall(conn: socket.socket, server: RawServer) -> None:
+        request = read_http_request(conn, bytearray())
+        if request:
+            server.record(request)
+        server.closing.wait(30)
+
+    server = raw_server(stall)
+    client = NotificationsAPIClient(API_KEY, server.url, timeout=1)
+    results = client.send_email_notifications(
+        [{"email_address": f"u{i}@example.com", "template_id": TEMPLATE_ID} for i in range(3)]
+    )
+    assert [r.outcome for r in results] == [Outcome.UNKNOWN] * 3
+    assert len(server.received) == 3
