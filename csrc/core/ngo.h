@@ -207,7 +207,8 @@ typedef struct ngo_client_config {
 #define NGO_RESPONSE_TOTAL_MAX ((size_t)64 * 1024 * 1024)
 
 /* Per-client settings and state (keys, limits, token bucket). Holds no
- * curl connections, so it is safe to keep across fork(). */
+ * curl connections, so it is safe to keep across fork(). A client's batches
+ * must not overlap (the caller serialises them: the bucket is shared). */
 typedef struct ngo_client ngo_client;
 
 /* Validates cfg and copies what it needs. Returns 0, an NGO_EKEY_* code,

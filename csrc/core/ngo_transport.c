@@ -33,7 +33,7 @@ struct ngo_client {
     long connect_timeout_ms;
     unsigned max_in_flight;
     ngo_bucket bucket;
-    ngo__budget budget;         /* response bytes of transfers in flight */
+    size_t max_response_total;  /* cap on a batch's response bytes in flight */
 };
 
 /* One transfer in flight. */
@@ -333,9 +333,8 @@ int ngo_client_new(const ngo_client_config *cfg, ngo_client **out)
     c->connect_timeout_ms = cfg->connect_timeout_ms < cfg->timeout_ms ?
                             cfg->connect_timeout_ms : cfg->timeout_ms;
     c->max_in_flight = cfg->max_in_flight;
-    c->budget.used = 0;
-    c->budget.max = cfg->max_response_total ? cfg->max_response_total :
-                    NGO_RESPONSE_TOTAL_MAX;
+    c->max_response_total = cfg->max_response_total ? cfg->max_response_total :
+                            NGO_RESPONSE_TOTAL_MAX;
     ngo_bucket_init(&c->bucket, cfg->rate_per_minute, cfg->burst, ngo__now());
     *out = c;
     return 0;
@@ -409,7 +408,8 @@ static int ngo__add_header(struct curl_slist **list, const char *line)
 /* Prepares x for request r and adds it to the multi. Returns 0 or an error
  * code (x then holds what must be released). */
 static int ngo__xfer_start(ngo_multi *m, ngo_client *c, ngo__xfer *x,
-                           const ngo_request *r, const ngo_perform_opts *opts)
+                           const ngo_request *r, const ngo_perform_opts *opts,
+                           ngo__budget *budget)
 {
     char token[NGO_JWT_MAX];
     char auth[NGO_JWT_MAX + 32];
@@ -462,7 +462,7 @@ static int ngo__xfer_start(ngo_multi *m, ngo_client *c, ngo__xfer *x,
     NGO__SETOPT(e, CURLOPT_ERRORBUFFER, x->errbuf);
     NGO__SETOPT(e, CURLOPT_WRITEFUNCTION, ngo__write_cb);
     x->resp.max = NGO__BODY_MAX;
-    x->resp.budget = &c->budget;
+    x->resp.budget = budget;
     NGO__SETOPT(e, CURLOPT_WRITEDATA, &x->resp);
     NGO__SETOPT(e, CURLOPT_PRIVATE, (void *)x);
     NGO__SETOPT(e, CURLOPT_PROTOCOLS_STR, "http,https");
@@ -564,6 +564,10 @@ int ngo_perform(ngo_multi *m, ngo_client *c, const ngo_request *reqs, size_t n,
                 ngo_check_fn check, void *arg)
 {
     static const ngo_perform_opts defaults = {0, 0, 0.0};
+    /* The responses of this batch's transfers in flight. A client's
+     * batches never overlap, so this is the client's budget; being local,
+     * nothing of it survives an abandoned batch or a fork. */
+    ngo__budget budget = {0, 0};
     ngo__xfer *xfers;
     size_t slots, next = 0, done = 0, in_flight = 0, i;
     double last_check = ngo__now();
@@ -573,6 +577,7 @@ int ngo_perform(ngo_multi *m, ngo_client *c, const ngo_request *reqs, size_t n,
         return NGO_EINVAL;
     if(!opts)
         opts = &defaults;
+    budget.max = c->max_response_total;
     if(!n)
         return 0;
     slots = c->max_in_flight < n ? c->max_in_flight : n;
@@ -614,7 +619,7 @@ int ngo_perform(ngo_multi *m, ngo_client *c, const ngo_request *reqs, size_t n,
                 break;
             }
             x->index = next;
-            err = ngo__xfer_start(m, c, x, &reqs[next], opts);
+            err = ngo__xfer_start(m, c, x, &reqs[next], opts, &budget);
             if(err == NGO_ENOMEM) {
                 ngo__xfer_release(m, x);
                 rc = NGO_ENOMEM;
@@ -677,6 +682,7 @@ int ngo_perform(ngo_multi *m, ngo_client *c, const ngo_request *reqs, size_t n,
         }
     }
     free(xfers);
+    assert(budget.used == 0);
     return 0;
 
 abandon:
