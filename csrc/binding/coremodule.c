@@ -3,16 +3,19 @@
  * Argument conversion, the GIL, errors, per-process curl state; nothing
  * else. Multi-phase init, module state, one heap type (Client).
  *
- * Per-process state: one libcurl multi handle (connection cache), created
- * lazily on the first request and re-created when getpid() changes (the
- * inherited one is abandoned, never cleaned up: its connections belong to
- * the parent). Requests from several threads are serialised by a lock that
- * is taken with the GIL released. */
+ * Per-client, per-process state: each Client has its own libcurl multi
+ * handle (connection cache), created lazily on its first request and
+ * re-created when getpid() changes (the inherited one is abandoned, never
+ * cleaned up: its connections belong to the parent). Batches of one client
+ * from several threads are serialised by that client's lock, taken with the
+ * GIL released; different clients never wait for each other. */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <pythread.h>
 
 #include <curl/curl.h>
+#include <float.h>
+#include <math.h>
 #include <sys/types.h>
 #include <unistd.h>
 
@@ -20,17 +23,19 @@
 
 typedef struct {
     PyTypeObject *client_type;
-    PyThread_type_lock lock;   /* serialises perform(); re-made after fork */
-    pid_t lock_pid;
-    unsigned long lock_owner;  /* thread holding it, 0 when free (GIL held) */
-    ngo_multi *multi;          /* NULL until the first request */
-    pid_t multi_pid;
 } core_state;
 
 typedef struct {
     PyObject_HEAD
     ngo_client *client;
     PyObject *module;          /* strong ref: the state outlives us */
+    PyObject *service_id;      /* str, for repr; never the secret */
+    PyObject *base_url;        /* str, for repr */
+    PyThread_type_lock lock;   /* serialises perform(); re-made after fork */
+    pid_t lock_pid;
+    unsigned long lock_owner;  /* thread holding it, 0 when free (GIL held) */
+    ngo_multi *multi;          /* NULL until the first request */
+    pid_t multi_pid;
 } ClientObject;
 
 static int curl_ready;         /* curl_global_init ran (C int, not Python) */
@@ -195,6 +200,8 @@ static int Client_init(PyObject *op, PyObject *args, PyObject *kwargs)
     int max_in_flight = 64;
     ngo_client_config cfg;
     ngo_client *client = NULL;
+    ngo_apikey key;
+    PyObject *sid, *url;
     int rc;
 
     if(!PyArg_ParseTupleAndKeywords(args, kwargs, "Us|$OOsOOiz:Client", kwlist, &key_obj,
@@ -233,6 +240,23 @@ static int Client_init(PyObject *op, PyObject *args, PyObject *kwargs)
             raise_ngo(rc);
         return -1;
     }
+    /* ngo_client_new parsed the same key successfully. */
+    rc = ngo_apikey_parse(cfg.api_key, cfg.api_key_len, &key);
+    if(rc) {
+        ngo_client_free(client);
+        raise_ngo(rc);
+        return -1;
+    }
+    sid = PyUnicode_FromStringAndSize(key.service_id, NGO_UUID_LEN);
+    url = PyUnicode_FromString(base_url);
+    if(!sid || !url) {
+        Py_XDECREF(sid);
+        Py_XDECREF(url);
+        ngo_client_free(client);
+        return -1;
+    }
+    Py_XSETREF(self->service_id, sid);
+    Py_XSETREF(self->base_url, url);
     ngo_client_free(self->client);
     self->client = client;
     return 0;
@@ -254,25 +278,46 @@ static PyObject *Client_new(PyTypeObject *type, PyObject *args, PyObject *kwargs
         return NULL;
     self->client = NULL;
     self->module = Py_NewRef(module);
+    self->service_id = NULL;
+    self->base_url = NULL;
+    self->lock = NULL;
+    self->multi = NULL;
     return (PyObject *)self;
 }
 
-/* Frees the C client (its secret is wiped) and drops the type reference. */
+/* Frees the C client (its secret is wiped), its connections (only in the
+ * process that made them) and drops the type reference. No batch can be
+ * running: perform() holds a reference to the client. */
 static void Client_dealloc(PyObject *op)
 {
     ClientObject *self = (ClientObject *)op;
     PyTypeObject *tp = Py_TYPE(op);
+    pid_t pid = getpid();
 
+    if(self->multi && self->multi_pid == pid)
+        ngo_multi_free(self->multi);
+    self->multi = NULL;
+    if(self->lock && self->lock_pid == pid)
+        PyThread_free_lock(self->lock);
+    self->lock = NULL;
     ngo_client_free(self->client);
+    Py_XDECREF(self->service_id);
+    Py_XDECREF(self->base_url);
     Py_XDECREF(self->module);
     tp->tp_free(op);
     Py_DECREF(tp);
 }
 
-/* Returns a repr that never shows key material. */
+/* Returns a repr with the service id and base URL only: never key
+ * material. */
 static PyObject *Client_repr(PyObject *op)
 {
-    return PyUnicode_FromFormat("<%s>", Py_TYPE(op)->tp_name);
+    ClientObject *self = (ClientObject *)op;
+
+    if(!self->service_id || !self->base_url)
+        return PyUnicode_FromFormat("<%s (not initialised)>", Py_TYPE(op)->tp_name);
+    return PyUnicode_FromFormat("<%s service_id=%R base_url=%R>", Py_TYPE(op)->tp_name,
+                                self->service_id, self->base_url);
 }
 
 /* State for the between-rounds check: re-take the GIL, run signal
@@ -293,13 +338,13 @@ static int check_signals(void *arg)
     return rc < 0;
 }
 
-/* Takes the module lock with the GIL released, waking every 100 ms to run
+/* Takes the client's lock with the GIL released, waking every 100 ms to run
  * signal handlers (so Ctrl-C works while another thread's batch runs).
  * After fork() the lock is replaced (a thread of the parent may have held
  * it). Returns 0, or -1 with an exception: what a signal handler raised, or
  * RuntimeError when this thread already holds it (a client used from a
  * signal handler in the middle of a batch). */
-static int acquire_lock(core_state *st)
+static int acquire_lock(ClientObject *st)
 {
     pid_t pid = getpid();
     unsigned long me = PyThread_get_thread_ident();
@@ -319,8 +364,8 @@ static int acquire_lock(core_state *st)
     }
     if(st->lock_owner == me) {
         PyErr_SetString(PyExc_RuntimeError,
-                        "a Notify client was used while this thread's batch was running "
-                        "(from a signal handler?)");
+                        "a Notify client was used while this thread's batch on it was "
+                        "running (from a signal handler?)");
         return -1;
     }
     for(;;) {
@@ -337,17 +382,17 @@ static int acquire_lock(core_state *st)
     return 0;
 }
 
-/* Releases the module lock (GIL held). */
-static void release_lock(core_state *st)
+/* Releases the client's lock (GIL held). */
+static void release_lock(ClientObject *st)
 {
     st->lock_owner = 0;
     PyThread_release_lock(st->lock);
 }
 
-/* Returns the multi handle of this process, creating it on first use or
- * after fork (the inherited one is abandoned, not cleaned up). NULL with an
- * exception on failure. Called with the lock held. */
-static ngo_multi *process_multi(core_state *st)
+/* Returns the client's multi handle in this process, creating it on first
+ * use or after fork (the inherited one is abandoned, not cleaned up). NULL
+ * with an exception on failure. Called with the client's lock held. */
+static ngo_multi *process_multi(ClientObject *st)
 {
     pid_t pid = getpid();
     int rc;
@@ -389,18 +434,72 @@ static PyObject *build_results(const ngo_result *res, size_t n)
 }
 
 PyDoc_STRVAR(perform_doc,
-"perform(requests) -> list[tuple[str, int, bytes, str, float]]\n\n"
+"perform(requests, /, *, iat=None, not_after=None)\n"
+"    -> list[tuple[str, int, bytes, str, float]]\n\n"
 "Send every (method, path_and_query, body_bytes_or_None) concurrently and\n"
 "return (outcome, status_code_or_0, body, error_text, elapsed_seconds) for\n"
-"each, in input order. A signal handler that raises (Ctrl-C, Celery's soft\n"
-"time limit) abandons the batch within about 150 ms.");
+"each, in input order. iat (int, epoch seconds): sign every request's JWT\n"
+"with this iat instead of the current time. not_after (float, on\n"
+"time.monotonic()'s clock): a request not handed to libcurl by then is not\n"
+"started; its outcome is \"not_sent\", status 0, error \"send-by deadline\n"
+"passed before the request started\". A signal handler that raises (Ctrl-C,\n"
+"Celery's soft time limit) abandons the batch within about 150 ms.");
+
+/* Reads perform()'s keyword options into opts. Returns 0 or -1 with
+ * TypeError/ValueError naming the argument. */
+static int perform_options(PyObject *iat, PyObject *not_after, ngo_perform_opts *opts)
+{
+    memset(opts, 0, sizeof(*opts));
+    if(iat && iat != Py_None) {
+        long long v;
+        if(PyBool_Check(iat) || !PyLong_Check(iat)) {
+            PyErr_Format(PyExc_TypeError, "iat must be an int (epoch seconds) or None, not %.80s",
+                         Py_TYPE(iat)->tp_name);
+            return -1;
+        }
+        v = PyLong_AsLongLong(iat);
+        if(v == -1 && PyErr_Occurred()) {
+            PyErr_Clear();
+            PyErr_SetString(PyExc_ValueError, "iat is out of range");
+            return -1;
+        }
+        if(v < 0) {
+            PyErr_SetString(PyExc_ValueError, "iat must not be negative");
+            return -1;
+        }
+        opts->has_iat = 1;
+        opts->iat = (int64_t)v;
+    }
+    if(not_after && not_after != Py_None) {
+        double d;
+        if(PyBool_Check(not_after) || !(PyLong_Check(not_after) || PyFloat_Check(not_after))) {
+            PyErr_Format(PyExc_TypeError,
+                         "not_after must be a time.monotonic() value or None, not %.80s",
+                         Py_TYPE(not_after)->tp_name);
+            return -1;
+        }
+        d = PyFloat_AsDouble(not_after);
+        if(d == -1.0 && PyErr_Occurred())
+            return -1;
+        if(isnan(d)) {
+            PyErr_SetString(PyExc_ValueError, "not_after must not be NaN");
+            return -1;
+        }
+        /* The core treats 0 as "no deadline": a deadline at or before the
+         * clock's origin has passed, so keep it positive. */
+        opts->not_after = d > DBL_MIN ? d : DBL_MIN;
+    }
+    return 0;
+}
 
 /* Returns a new list of result tuples, or NULL with an exception (including
  * whatever a signal handler raised mid-batch). */
-static PyObject *Client_perform(PyObject *op, PyObject *arg)
+static PyObject *Client_perform(PyObject *op, PyObject *args, PyObject *kwargs)
 {
+    static char *kwlist[] = {"", "iat", "not_after", NULL};
     ClientObject *self = (ClientObject *)op;
-    core_state *st = get_state(self->module);
+    PyObject *arg, *iat = NULL, *not_after = NULL;
+    ngo_perform_opts opts;
     PyObject *items, *out = NULL;
     ngo_request *reqs = NULL;
     ngo_result *res = NULL;
@@ -409,6 +508,11 @@ static PyObject *Client_perform(PyObject *op, PyObject *arg)
     Py_ssize_t n, i;
     int rc;
 
+    if(!PyArg_ParseTupleAndKeywords(args, kwargs, "O|$OO:perform", kwlist, &arg, &iat,
+                                    &not_after))
+        return NULL;
+    if(perform_options(iat, not_after, &opts) < 0)
+        return NULL;
     if(!self->client) {
         PyErr_SetString(PyExc_RuntimeError, "Client is not initialised");
         return NULL;
@@ -457,17 +561,17 @@ static PyObject *Client_perform(PyObject *op, PyObject *arg)
         goto out;
     }
 
-    if(acquire_lock(st) < 0)
+    if(acquire_lock(self) < 0)
         goto out;
-    multi = process_multi(st);
+    multi = process_multi(self);
     if(!multi) {
-        release_lock(st);
+        release_lock(self);
         goto out;
     }
     ctx.ts = PyEval_SaveThread();
-    rc = ngo_perform(multi, self->client, reqs, (size_t)n, res, check_signals, &ctx);
+    rc = ngo_perform(multi, self->client, reqs, (size_t)n, res, &opts, check_signals, &ctx);
     PyEval_RestoreThread(ctx.ts);
-    release_lock(st);
+    release_lock(self);
 
     if(rc)
         raise_ngo(rc);
@@ -484,7 +588,8 @@ out:
 }
 
 static PyMethodDef Client_methods[] = {
-    {"perform", Client_perform, METH_O, perform_doc},
+    {"perform", (PyCFunction)(void (*)(void))Client_perform, METH_VARARGS | METH_KEYWORDS,
+     perform_doc},
     {NULL, NULL, 0, NULL},
 };
 
@@ -567,8 +672,6 @@ static int core_exec(PyObject *module)
     if(PyModule_AddStringConstant(module, "LIBCURL_VERSION",
                                   curl_version_info(CURLVERSION_NOW)->version) < 0)
         return -1;
-    st->lock = NULL;
-    st->multi = NULL;
     return 0;
 }
 
@@ -588,22 +691,27 @@ static int core_clear(PyObject *module)
     return 0;
 }
 
-/* Frees per-process state; the multi handle only if this process made it. */
+/* Frees the module state (each Client frees its own curl state). */
 static void core_free(void *op)
 {
-    PyObject *module = op;
-    core_state *st = get_state(module);
+    core_clear((PyObject *)op);
+}
 
-    core_clear(module);
-    if(st->multi && st->multi_pid == getpid())
-        ngo_multi_free(st->multi);
-    st->multi = NULL;
-    if(st->lock && st->lock_pid == getpid())
-        PyThread_free_lock(st->lock);
-    st->lock = NULL;
+PyDoc_STRVAR(monotonic_doc,
+"monotonic() -> float\n\n"
+"The core's clock (CLOCK_MONOTONIC seconds), the one perform()'s not_after\n"
+"is compared with: the same as time.monotonic() on Linux.");
+
+/* Returns the core's monotonic clock as a float. */
+static PyObject *core_monotonic(PyObject *module, PyObject *unused)
+{
+    (void)module;
+    (void)unused;
+    return PyFloat_FromDouble(ngo_now());
 }
 
 static PyMethodDef core_methods[] = {
+    {"monotonic", core_monotonic, METH_NOARGS, monotonic_doc},
     {"parse_api_key", core_parse_api_key, METH_O, parse_api_key_doc},
     {"jwt_token", (PyCFunction)(void (*)(void))core_jwt_token,
      METH_VARARGS | METH_KEYWORDS, jwt_token_doc},

@@ -30,6 +30,11 @@ enum {
     NGO_EINTERRUPTED = -10,       /* the check callback asked to stop */
     NGO_EBASE_URL = -11,          /* base URL is not http(s)://host[...] */
     NGO_EDECODE = -12,            /* invalid base64url input */
+    NGO_EDEADLINE = -13,          /* the send-by deadline passed before the
+                                     request was handed to libcurl */
+    NGO_EBODY_LIMIT = -14,        /* a response exceeded the per-response cap */
+    NGO_EMEMORY_LIMIT = -15,      /* the client's cap on response bytes held
+                                     by transfers in flight was reached */
 };
 
 /* Returns a static, human-readable description of an NGO_E* code. It never
@@ -129,11 +134,18 @@ int ngo_bucket_take(ngo_bucket *b, double now, double *wait);
 
 typedef enum ngo_outcome {
     NGO_ACCEPTED = 0,   /* HTTP 2xx, complete response */
-    NGO_REJECTED = 1,   /* HTTP 4xx except 429 */
+    NGO_REJECTED = 1,   /* HTTP 4xx except 429 (and the clock error) */
     NGO_THROTTLED = 2,  /* HTTP 429 */
-    NGO_NOT_SENT = 3,   /* failed before any byte of the request left */
+    NGO_NOT_SENT = 3,   /* failed before any byte of the request left, never
+                           started (send-by deadline), or refused by Notify's
+                           clock check, which runs before anything is stored */
     NGO_UNKNOWN = 4,    /* anything else: Notify may have stored it */
 } ngo_outcome;
+
+/* The message of Notify's 403 for a token whose iat is outside its ±30 s
+ * window (notify-api.md §1.3/§1.4). Notify authenticates before it reads
+ * the request, so this answer proves nothing was stored. */
+#define NGO_CLOCK_ERROR_MESSAGE "Error: Your system clock must be accurate to within 30 seconds"
 
 /* What libcurl reported about one finished transfer. */
 typedef struct ngo_facts {
@@ -145,18 +157,28 @@ typedef struct ngo_facts {
     double connect_time;  /* CURLINFO_CONNECT_TIME, 0 when never connected:
                              recorded for diagnosis; a timeout after connecting
                              but before sending is still not_sent */
+    const char *body;     /* the response body received (may be cut off), or
+                             NULL; read only to recognise Notify's clock error */
+    size_t body_len;
 } ngo_facts;
 
-/* The one place that decides an outcome. Pure. */
+/* The one place that decides an outcome. Pure. A 403 whose body carries
+ * Notify's AuthError with NGO_CLOCK_ERROR_MESSAGE is not_sent: Notify
+ * checks the token's iat before it looks at, let alone stores, the
+ * request (a plain substring check; the core has no JSON parser). */
 ngo_outcome ngo_classify(const ngo_facts *f);
+
+/* 1 when body[0..len) is Notify's clock-skew AuthError, else 0. Pure. */
+int ngo_is_clock_error(const char *body, size_t len);
 
 /* "accepted", "rejected", "throttled", "not_sent" or "unknown". */
 const char *ngo_outcome_name(ngo_outcome o);
 
 /* ---- Transport (libcurl multi) ------------------------------------------ */
 
-/* One per process: a libcurl multi handle (connection cache) and a pool of
- * idle easy handles. Not thread-safe; the caller serialises use. */
+/* A libcurl multi handle (connection cache) and a pool of idle easy
+ * handles. Not thread-safe: one thread at a time (the binding keeps one per
+ * client and serialises that client's batches). */
 typedef struct ngo_multi ngo_multi;
 
 /* Creates a multi handle. Returns 0 or NGO_ENOMEM/NGO_ECURL. The caller
@@ -177,10 +199,16 @@ typedef struct ngo_client_config {
     unsigned long burst;
     unsigned max_in_flight;      /* >= 1 */
     const char *ca_bundle;       /* PEM file or NULL for the system store */
+    size_t max_response_total;   /* cap on response bytes held by this
+                                    client's transfers in flight together;
+                                    0: NGO_RESPONSE_TOTAL_MAX */
 } ngo_client_config;
 
+#define NGO_RESPONSE_TOTAL_MAX ((size_t)64 * 1024 * 1024)
+
 /* Per-client settings and state (keys, limits, token bucket). Holds no
- * curl connections, so it is safe to keep across fork(). */
+ * curl connections, so it is safe to keep across fork(). A client's batches
+ * must not overlap (the caller serialises them: the bucket is shared). */
 typedef struct ngo_client ngo_client;
 
 /* Validates cfg and copies what it needs. Returns 0, an NGO_EKEY_* code,
@@ -216,14 +244,38 @@ void ngo_result_clear(ngo_result *r);
  * abandon the batch. */
 typedef int (*ngo_check_fn)(void *arg);
 
+/* Per-batch options of ngo_perform; NULL means all defaults. */
+typedef struct ngo_perform_opts {
+    int has_iat;        /* 1: sign every request's JWT with iat below */
+    int64_t iat;        /* epoch seconds; otherwise time(NULL) per request */
+    double not_after;   /* > 0: a deadline on CLOCK_MONOTONIC (ngo__now,
+                           Python's time.monotonic()). A request not yet
+                           handed to libcurl by then is not started: its
+                           outcome is not_sent with NGO_EDEADLINE's text.
+                           Checked last thing before curl_multi_add_handle,
+                           after any token-bucket wait and slot wait.
+                           Transfers already started are not affected. */
+} ngo_perform_opts;
+
+/* Seconds on CLOCK_MONOTONIC: the clock of ngo_perform_opts.not_after, the
+ * one Python's time.monotonic() reads on Linux. */
+double ngo_now(void);
+
 /* Performs n requests concurrently (at most max_in_flight at once, paced by
  * the client's token bucket for POST /v2/notifications/...), filling
  * results[0..n) in input order; the caller zeroes results beforehand and
  * clears each afterwards. Returns 0 when every request has a result (each
  * result carries its own outcome), NGO_EINTERRUPTED when check returned
  * non-zero (transfers in flight are removed; results may be partly filled
- * and must still be cleared), NGO_ENOMEM or NGO_ECURL. */
+ * and must still be cleared), NGO_ENOMEM or NGO_ECURL.
+ *
+ * Memory: each response is capped at NGO__BODY_MAX bytes, and the responses
+ * of the transfers in flight together at the client's max_response_total
+ * (buffer capacity counted). A transfer over either cap is cut off: its
+ * body is dropped, its error text says which cap, and its outcome follows
+ * from the status received (a 2xx POST cut off is unknown). */
 int ngo_perform(ngo_multi *m, ngo_client *c, const ngo_request *reqs, size_t n,
-                ngo_result *results, ngo_check_fn check, void *arg);
+                ngo_result *results, const ngo_perform_opts *opts,
+                ngo_check_fn check, void *arg);
 
 #endif

@@ -33,6 +33,13 @@ const char *ngo_strerror(int err)
         return "must be an http:// or https:// URL with a host";
     case NGO_EDECODE:
         return "invalid base64url";
+    case NGO_EDEADLINE:
+        return "send-by deadline passed before the request started";
+    case NGO_EBODY_LIMIT:
+        return "response cut off: larger than the per-response limit (64 MiB)";
+    case NGO_EMEMORY_LIMIT:
+        return "response cut off: the client's limit on response bytes held by "
+               "transfers in flight was reached";
     default:
         return "unknown error";
     }

@@ -19,15 +19,46 @@ typedef struct ngo__buf {
 } ngo__buf;
 
 /* Appends p[0..n). Returns 0, NGO_ENOMEM, or NGO_ENOBUFS when the result
- * would exceed max bytes (the buffer is then unchanged). */
+ * would exceed max bytes (the buffer is then unchanged). Capacity grows by
+ * doubling but never past max + 1. */
 int ngo__buf_append(ngo__buf *b, const char *p, size_t n, size_t max);
+
+/* The capacity b would have after appending n bytes under max (b->cap when
+ * it already fits). Only meaningful when b->len + n <= max. */
+size_t ngo__buf_grown_cap(const ngo__buf *b, size_t n, size_t max);
 
 /* Frees the data and zeroes b. */
 void ngo__buf_free(ngo__buf *b);
 
-/* libcurl CURLOPT_WRITEFUNCTION: appends to the ngo__buf in userdata (up to
- * NGO__BODY_MAX). Returns size*nmemb, or 0 to make curl fail the transfer
- * (CURLE_WRITE_ERROR) on overflow or OOM. Never calls anything else. */
+/* Response bytes (buffer capacity) held by a client's transfers in flight,
+ * and the most they may hold together. */
+typedef struct ngo__budget {
+    size_t used;
+    size_t max;
+} ngo__budget;
+
+/* Where one transfer's response goes: its buffer, capped at max bytes, and
+ * charged (by capacity) to budget when budget is not NULL. cut records why
+ * the write callback refused data: 0, NGO_EBODY_LIMIT, NGO_EMEMORY_LIMIT
+ * or NGO_ENOMEM. */
+typedef struct ngo__sink {
+    ngo__buf buf;
+    size_t max;
+    ngo__budget *budget;
+    int cut;
+} ngo__sink;
+
+/* Frees s's buffer, returning its capacity to the budget. */
+void ngo__sink_free(ngo__sink *s);
+
+/* Detaches s's buffer (the caller owns the data now), returning its
+ * capacity to the budget. */
+void ngo__sink_release(ngo__sink *s);
+
+/* libcurl CURLOPT_WRITEFUNCTION: appends to the ngo__sink in userdata.
+ * Returns size*nmemb, or 0 to make curl fail the transfer
+ * (CURLE_WRITE_ERROR) when a cap is reached or on OOM, recording why in
+ * sink->cut. Never calls anything else. */
 size_t ngo__write_cb(char *ptr, size_t size, size_t nmemb, void *userdata);
 
 /* The source of a request body for CURLOPT_READFUNCTION. */

@@ -4,6 +4,7 @@
 #include "ngo.h"
 
 #include <curl/curl.h>
+#include <string.h>
 
 /* 1 when code can only happen before any request byte is written. */
 static int ngo__fails_before_sending(int code)
@@ -32,12 +33,44 @@ static int ngo__fails_before_sending(int code)
     }
 }
 
+/* 1 when needle[0..nlen) occurs in hay[0..hlen). */
+static int ngo__contains(const char *hay, size_t hlen, const char *needle, size_t nlen)
+{
+    size_t i;
+
+    if(nlen > hlen)
+        return 0;
+    for(i = 0; i + nlen <= hlen; i++)
+        if(hay[i] == needle[0] && !memcmp(hay + i, needle, nlen))
+            return 1;
+    return 0;
+}
+
+/* 1 when body is Notify's clock AuthError (notify-api.md §1.4): it names
+ * the AuthError and carries the clock message as a JSON string. */
+int ngo_is_clock_error(const char *body, size_t len)
+{
+    static const char message[] = "\"" NGO_CLOCK_ERROR_MESSAGE "\"";
+    static const char error[] = "\"AuthError\"";
+
+    if(!body)
+        return 0;
+    return ngo__contains(body, len, message, sizeof(message) - 1) &&
+           ngo__contains(body, len, error, sizeof(error) - 1);
+}
+
 /* Returns the outcome for f. A result is not_sent only when curl says so
- * AND no request byte was counted as sent; any doubt means unknown. */
+ * AND no request byte was counted as sent, or when Notify's clock check
+ * refused it; any doubt means unknown. */
 ngo_outcome ngo_classify(const ngo_facts *f)
 {
     long s = f->http_status;
 
+    /* Notify authenticates (iat within ±30 s) before it reads the body:
+     * this 403 proves the request was not stored, so it is safe to send
+     * again with a fresh token, and it says nothing about the API key. */
+    if(s == 403 && ngo_is_clock_error(f->body, f->body_len))
+        return NGO_NOT_SENT;
     if(f->curl_code == CURLE_OK) {
         if(s >= 200 && s <= 299)
             return NGO_ACCEPTED;

@@ -33,6 +33,7 @@ struct ngo_client {
     long connect_timeout_ms;
     unsigned max_in_flight;
     ngo_bucket bucket;
+    size_t max_response_total;  /* cap on a batch's response bytes in flight */
 };
 
 /* One transfer in flight. */
@@ -41,7 +42,7 @@ typedef struct ngo__xfer {
     struct curl_slist *headers;
     char *url;                  /* curl_free */
     ngo__body body;
-    ngo__buf resp;
+    ngo__sink resp;
     char errbuf[CURL_ERROR_SIZE];
     size_t index;               /* into reqs/results */
     int busy;
@@ -57,17 +58,37 @@ double ngo__now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* Returns the capacity needed for b->len + n bytes and a NUL: b->cap when
+ * that fits, else b->cap doubled (from 1024) until it does, at most
+ * max + 1. */
+size_t ngo__buf_grown_cap(const ngo__buf *b, size_t n, size_t max)
+{
+    size_t need = b->len + n + 1;
+    size_t cap = b->cap ? b->cap : 1024;
+
+    if(need <= b->cap)
+        return b->cap;
+    while(cap < need && cap <= max / 2)
+        cap *= 2;
+    if(cap < need || cap > max + 1)
+        cap = need > max + 1 ? need : max + 1;
+    return cap;
+}
+
+/* Seconds on the monotonic clock (public name). */
+double ngo_now(void)
+{
+    return ngo__now();
+}
+
 /* Returns 0, NGO_ENOBUFS (over max; b unchanged) or NGO_ENOMEM. */
 int ngo__buf_append(ngo__buf *b, const char *p, size_t n, size_t max)
 {
     if(n > max || b->len > max - n)
         return NGO_ENOBUFS;
     if(b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 1024;
-        char *data;
-        while(cap < b->len + n + 1)
-            cap *= 2;
-        data = realloc(b->data, cap);
+        size_t cap = ngo__buf_grown_cap(b, n, max);
+        char *data = realloc(b->data, cap);
         if(!data)
             return NGO_ENOMEM;
         b->data = data;
@@ -88,17 +109,62 @@ void ngo__buf_free(ngo__buf *b)
     b->len = b->cap = 0;
 }
 
-/* Returns the bytes consumed; 0 fails the transfer (overflow or OOM). */
+/* Gives s's buffer capacity back to its budget. */
+static void ngo__sink_uncharge(ngo__sink *s)
+{
+    if(s->budget) {
+        assert(s->budget->used >= s->buf.cap);
+        s->budget->used -= s->buf.cap;
+    }
+}
+
+/* Frees s's buffer and returns its capacity to the budget. */
+void ngo__sink_free(ngo__sink *s)
+{
+    ngo__sink_uncharge(s);
+    ngo__buf_free(&s->buf);
+}
+
+/* The caller has taken s->buf.data: return its capacity to the budget and
+ * forget it. */
+void ngo__sink_release(ngo__sink *s)
+{
+    ngo__sink_uncharge(s);
+    s->buf.data = NULL;
+    s->buf.len = s->buf.cap = 0;
+}
+
+/* Returns the bytes consumed; 0 fails the transfer (a cap or OOM, recorded
+ * in the sink's cut). */
 size_t ngo__write_cb(char *ptr, size_t size, size_t nmemb, void *userdata)
 {
-    ngo__buf *b = userdata;
-    size_t n;
+    ngo__sink *s = userdata;
+    size_t n, cap, grow;
+    int rc;
 
-    if(size && nmemb > NGO__BODY_MAX / size)
+    if(size && nmemb > s->max / size) {
+        s->cut = NGO_EBODY_LIMIT;
         return 0;
+    }
     n = size * nmemb;
-    if(ngo__buf_append(b, ptr, n, NGO__BODY_MAX))
+    if(s->buf.len > s->max - n) {
+        s->cut = NGO_EBODY_LIMIT;
         return 0;
+    }
+    cap = ngo__buf_grown_cap(&s->buf, n, s->max);
+    grow = cap - s->buf.cap;
+    if(s->budget && grow > s->budget->max - s->budget->used) {
+        s->cut = NGO_EMEMORY_LIMIT;
+        return 0;
+    }
+    rc = ngo__buf_append(&s->buf, ptr, n, s->max);
+    if(rc) {
+        s->cut = rc == NGO_ENOBUFS ? NGO_EBODY_LIMIT : NGO_ENOMEM;
+        return 0;
+    }
+    assert(s->buf.cap == cap);
+    if(s->budget)
+        s->budget->used += grow;
     return n;
 }
 
@@ -267,6 +333,8 @@ int ngo_client_new(const ngo_client_config *cfg, ngo_client **out)
     c->connect_timeout_ms = cfg->connect_timeout_ms < cfg->timeout_ms ?
                             cfg->connect_timeout_ms : cfg->timeout_ms;
     c->max_in_flight = cfg->max_in_flight;
+    c->max_response_total = cfg->max_response_total ? cfg->max_response_total :
+                            NGO_RESPONSE_TOTAL_MAX;
     ngo_bucket_init(&c->bucket, cfg->rate_per_minute, cfg->burst, ngo__now());
     *out = c;
     return 0;
@@ -317,7 +385,7 @@ static void ngo__xfer_release(ngo_multi *m, ngo__xfer *x)
     }
     curl_slist_free_all(x->headers);
     curl_free(x->url);
-    ngo__buf_free(&x->resp);
+    ngo__sink_free(&x->resp);
     memset(x, 0, sizeof(*x));
 }
 
@@ -340,7 +408,8 @@ static int ngo__add_header(struct curl_slist **list, const char *line)
 /* Prepares x for request r and adds it to the multi. Returns 0 or an error
  * code (x then holds what must be released). */
 static int ngo__xfer_start(ngo_multi *m, ngo_client *c, ngo__xfer *x,
-                           const ngo_request *r)
+                           const ngo_request *r, const ngo_perform_opts *opts,
+                           ngo__budget *budget)
 {
     char token[NGO_JWT_MAX];
     char auth[NGO_JWT_MAX + 32];
@@ -359,8 +428,8 @@ static int ngo__xfer_start(ngo_multi *m, ngo_client *c, ngo__xfer *x,
     }
     curl_url_cleanup(u);
 
-    n = ngo_jwt_sign(c->service_id, c->secret, NGO_UUID_LEN, (int64_t)time(NULL),
-                     token, sizeof(token));
+    n = ngo_jwt_sign(c->service_id, c->secret, NGO_UUID_LEN,
+                     opts->has_iat ? opts->iat : (int64_t)time(NULL), token, sizeof(token));
     if(n < 0)
         return (int)n;
     snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token);
@@ -381,13 +450,19 @@ static int ngo__xfer_start(ngo_multi *m, ngo_client *c, ngo__xfer *x,
     NGO__SETOPT(e, CURLOPT_URL, x->url);
     NGO__SETOPT(e, CURLOPT_HTTPHEADER, x->headers);
     NGO__SETOPT(e, CURLOPT_NOSIGNAL, 1L);
-    NGO__SETOPT(e, CURLOPT_PIPEWAIT, 1L);
+    /* Wait for a connection that may multiplex only where HTTP/2 is possible
+     * (TLS + ALPN). Over plain http:// curl speaks HTTP/1.1 here and would
+     * hold every other transfer until the first response arrives, so a
+     * stalled first request would time them all out unsent. */
+    NGO__SETOPT(e, CURLOPT_PIPEWAIT, strncmp(x->url, "https://", 8) ? 0L : 1L);
     NGO__SETOPT(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
     NGO__SETOPT(e, CURLOPT_TIMEOUT_MS, c->timeout_ms);
     NGO__SETOPT(e, CURLOPT_CONNECTTIMEOUT_MS, c->connect_timeout_ms);
     NGO__SETOPT(e, CURLOPT_TCP_KEEPALIVE, 1L);
     NGO__SETOPT(e, CURLOPT_ERRORBUFFER, x->errbuf);
     NGO__SETOPT(e, CURLOPT_WRITEFUNCTION, ngo__write_cb);
+    x->resp.max = NGO__BODY_MAX;
+    x->resp.budget = budget;
     NGO__SETOPT(e, CURLOPT_WRITEDATA, &x->resp);
     NGO__SETOPT(e, CURLOPT_PRIVATE, (void *)x);
     NGO__SETOPT(e, CURLOPT_PROTOCOLS_STR, "http,https");
@@ -421,6 +496,10 @@ static int ngo__xfer_start(ngo_multi *m, ngo_client *c, ngo__xfer *x,
     else
         NGO__SETOPT(e, CURLOPT_CUSTOMREQUEST, r->method);
 
+    /* The send-by deadline, checked at the last moment: after the bucket
+     * and slot waits and the set-up above, right before curl may start. */
+    if(opts->not_after > 0 && ngo__now() >= opts->not_after)
+        return NGO_EDEADLINE;
     if(curl_multi_add_handle(m->multi, e) != CURLM_OK)
         return NGO_ECURL;
     x->busy = 1;
@@ -443,21 +522,28 @@ static void ngo__xfer_finish(ngo__xfer *x, CURLcode code, ngo_result *res)
     f.http_status = status;
     f.request_size = reqsize;
     f.connect_time = (double)connect / 1e6;
+    f.body = x->resp.buf.data;
+    f.body_len = x->resp.buf.len;
     res->outcome = ngo_classify(&f);
     res->http_status = status;
     res->curl_code = (int)code;
     res->elapsed = (double)total / 1e6;
-    if(code != CURLE_OK) {
+    if(code != CURLE_OK && x->resp.cut) {
+        /* Cut off by a cap (or OOM): say which, and drop the partial body
+         * now rather than hold it until the batch ends. */
+        snprintf(res->error, sizeof(res->error), "%s", ngo_strerror(x->resp.cut));
+        ngo__sink_free(&x->resp);
+    }
+    else if(code != CURLE_OK) {
         const char *msg = x->errbuf[0] ? x->errbuf : curl_easy_strerror(code);
         snprintf(res->error, sizeof(res->error), "%s", msg);
     }
     /* Hand the body over; NULL (with body_len 0) when the response had no
      * body. The caller frees it with ngo_result_clear. */
-    assert(x->resp.data || x->resp.len == 0);
-    res->body = x->resp.data;
-    res->body_len = x->resp.len;
-    x->resp.data = NULL;
-    x->resp.len = x->resp.cap = 0;
+    assert(x->resp.buf.data || x->resp.buf.len == 0);
+    res->body = x->resp.buf.data;
+    res->body_len = x->resp.buf.len;
+    ngo__sink_release(&x->resp);
 }
 
 /* Fills res for a request that could not even be set up. */
@@ -474,8 +560,14 @@ static void ngo__fail_setup(ngo_result *res, int err)
 /* See ngo.h. The shape of curl's docs/examples/multi-app.c: add, perform,
  * read finished transfers, poll (bounded), check. */
 int ngo_perform(ngo_multi *m, ngo_client *c, const ngo_request *reqs, size_t n,
-                ngo_result *results, ngo_check_fn check, void *arg)
+                ngo_result *results, const ngo_perform_opts *opts,
+                ngo_check_fn check, void *arg)
 {
+    static const ngo_perform_opts defaults = {0, 0, 0.0};
+    /* The responses of this batch's transfers in flight. A client's
+     * batches never overlap, so this is the client's budget; being local,
+     * nothing of it survives an abandoned batch or a fork. */
+    ngo__budget budget = {0, 0};
     ngo__xfer *xfers;
     size_t slots, next = 0, done = 0, in_flight = 0, i;
     double last_check = ngo__now();
@@ -483,6 +575,9 @@ int ngo_perform(ngo_multi *m, ngo_client *c, const ngo_request *reqs, size_t n,
 
     if(!m || !c || (n && (!reqs || !results)))
         return NGO_EINVAL;
+    if(!opts)
+        opts = &defaults;
+    budget.max = c->max_response_total;
     if(!n)
         return 0;
     slots = c->max_in_flight < n ? c->max_in_flight : n;
@@ -498,6 +593,15 @@ int ngo_perform(ngo_multi *m, ngo_client *c, const ngo_request *reqs, size_t n,
         size_t finished = 0;
         CURLMsg *msg;
 
+        /* Once the send-by deadline has passed no request may start: the
+         * rest are not_sent at once, without waiting for a slot or a
+         * token. */
+        if(opts->not_after > 0 && next < n && ngo__now() >= opts->not_after) {
+            for(; next < n; next++, done++)
+                ngo__fail_setup(&results[next], NGO_EDEADLINE);
+            if(done == n)
+                break;
+        }
         /* Start as many requests as the in-flight cap and the bucket allow. */
         for(i = 0; next < n && in_flight < slots && i < slots; i++) {
             ngo__xfer *x = &xfers[i];
@@ -515,7 +619,7 @@ int ngo_perform(ngo_multi *m, ngo_client *c, const ngo_request *reqs, size_t n,
                 break;
             }
             x->index = next;
-            err = ngo__xfer_start(m, c, x, &reqs[next]);
+            err = ngo__xfer_start(m, c, x, &reqs[next], opts, &budget);
             if(err == NGO_ENOMEM) {
                 ngo__xfer_release(m, x);
                 rc = NGO_ENOMEM;
@@ -533,6 +637,13 @@ int ngo_perform(ngo_multi *m, ngo_client *c, const ngo_request *reqs, size_t n,
         }
         if(done == n)
             break;
+        /* Wake for the deadline so that waiting requests are failed then. */
+        if(opts->not_after > 0 && next < n) {
+            double left = opts->not_after - ngo__now();
+            long ms = left > 0 ? (long)(left * 1000.0) + 1 : 0;
+            if(ms < wait_ms)
+                wait_ms = ms;
+        }
 
         if(curl_multi_perform(m->multi, &running) != CURLM_OK) {
             rc = NGO_ECURL;
@@ -571,6 +682,7 @@ int ngo_perform(ngo_multi *m, ngo_client *c, const ngo_request *reqs, size_t n,
         }
     }
     free(xfers);
+    assert(budget.used == 0);
     return 0;
 
 abandon:

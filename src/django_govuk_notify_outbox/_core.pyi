@@ -17,6 +17,10 @@ def parse_api_key(key: str, /) -> tuple[str, str, str]:
 def jwt_token(service_id: str, secret: str, iat: int) -> str:
     """An HS256 JWT (iss=service_id, iat), byte for byte what PyJWT produces."""
 
+def monotonic() -> float:
+    """The core's clock (CLOCK_MONOTONIC seconds): the clock of perform()'s not_after,
+    the same as time.monotonic() on Linux."""
+
 class Client:
     def __init__(
         self,
@@ -32,10 +36,22 @@ class Client:
         ca_bundle: str | None = ...,
     ) -> None: ...
     def perform(
-        self, requests: Iterable[tuple[str, str, bytes | None]], /
+        self,
+        requests: Iterable[tuple[str, str, bytes | None]],
+        /,
+        *,
+        iat: int | None = None,
+        not_after: float | None = None,
     ) -> list[tuple[str, int, bytes, str, float]]:
         """Send (method, path_or_url, body) requests concurrently.
 
         Returns (outcome, status_code_or_0, body, error_text, elapsed_seconds) per
         request, in input order.
+
+        ``iat``: sign every request's JWT with this iat (epoch seconds) instead of
+        the current time. ``not_after``: a deadline on ``time.monotonic()``; a
+        request not yet handed to libcurl by then (checked after any rate-limit
+        and in-flight-slot wait) is not started: ("not_sent", 0, b"",
+        "send-by deadline passed before the request started", 0.0). Requests
+        already started are not affected.
         """

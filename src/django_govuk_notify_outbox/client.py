@@ -19,7 +19,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from . import __version__, _core
+from . import __version__, _core, _json
 from .errors import HTTPError, InvalidResponse, Response
 
 __all__ = ["DEFAULT_BASE_URL", "USER_AGENT", "NotificationsAPIClient", "Outcome", "Result"]
@@ -67,9 +67,9 @@ class Result:
     elapsed: float  # seconds
 
     def json(self) -> Any:
-        """The parsed body, or None when it is not JSON."""
+        """The parsed body, or None when it is not JSON (or nested absurdly deep)."""
         try:
-            return json.loads(self.body)
+            return _json.loads(self.body)
         except ValueError:
             return None
 
@@ -163,8 +163,13 @@ def _check_base_url(base_url: Any) -> str:
 class NotificationsAPIClient:
     """GOV.UK Notify client: a drop-in for notifications-python-client's.
 
-    Thread-safe (requests from several threads are serialised in the core)
-    and fork-safe (connections are never shared with a forked child).
+    Thread-safe (batches of one client from several threads are serialised;
+    each client has its own connections, so clients never wait for each
+    other) and fork-safe (connections are never shared with a forked child).
+    Responses are capped at 64 MiB each and 64 MiB together across a
+    client's transfers in flight; a response over a cap is cut off (its
+    Result has an empty body and an error naming the cap; a cut-off 2xx is
+    ``unknown``). Bodies nested deeper than 64 levels are not JSON to it.
 
     ``timeout`` bounds each whole request and ``connect_timeout`` its
     connection set-up (TCP and TLS). ``rate_limit_per_minute`` and
@@ -232,14 +237,33 @@ class NotificationsAPIClient:
             url += ("&" if urllib.parse.urlsplit(url).query else "?") + query
         return urllib.parse.quote(url, safe=_URI_SAFE)
 
-    def _perform(self, requests: Sequence[tuple[str, str, bytes | None]]) -> list[Result]:
-        raw = self._core.perform(requests)
+    def _perform(
+        self,
+        requests: Sequence[tuple[str, str, bytes | None]],
+        *,
+        iat: int | None = None,
+        not_after: float | None = None,
+    ) -> list[Result]:
+        raw = self._core.perform(requests, iat=iat, not_after=not_after)
         return [
             Result(Outcome(outcome), status or None, body, error, elapsed)
             for outcome, status, body, error, elapsed in raw
         ]
 
-    def request_many(self, requests: Sequence[tuple[str, str, Any | None]]) -> list[Result]:
+    # The batch methods take two keyword-only options (docs/design.md §1):
+    # ``iat`` (int, epoch seconds) signs every request's JWT with that iat
+    # instead of the current time; ``not_after`` (a ``time.monotonic()``
+    # value) is a send-by deadline: a request not started by then is not
+    # started at all, and its Result is not_sent with the error "send-by
+    # deadline passed before the request started".
+
+    def request_many(
+        self,
+        requests: Sequence[tuple[str, str, Any | None]],
+        *,
+        iat: int | None = None,
+        not_after: float | None = None,
+    ) -> list[Result]:
         """Send (method, path, json_data_or_None) requests concurrently.
 
         Paths are joined to base_url like the official client (urljoin). Returns
@@ -249,19 +273,36 @@ class NotificationsAPIClient:
         for i, (method, path, data) in enumerate(requests):
             body = None if data is None else _dumps(data, f"requests[{i}] data")
             prepared.append((str(method).upper(), self._url(path), body))
-        return self._perform(prepared)
+        return self._perform(prepared, iat=iat, not_after=not_after)
 
-    def send_email_notifications(self, emails: Sequence[Mapping[str, Any]]) -> list[Result]:
+    def send_email_notifications(
+        self,
+        notifications: Sequence[Mapping[str, Any]],
+        *,
+        iat: int | None = None,
+        not_after: float | None = None,
+    ) -> list[Result]:
         """POST each email (send_email_notification's keyword arguments as a mapping)."""
         url = self._url("/v2/notifications/email")
         prepared = [
-            ("POST", url, _email_body(fields, f"emails[{i}]")) for i, fields in enumerate(emails)
+            ("POST", url, _email_body(fields, f"notifications[{i}]"))
+            for i, fields in enumerate(notifications)
         ]
-        return self._perform(prepared)
+        return self._perform(prepared, iat=iat, not_after=not_after)
 
-    def get_notifications_by_ids(self, ids: Sequence[str]) -> list[Result]:
+    def get_notifications_by_ids(
+        self,
+        ids: Sequence[str],
+        *,
+        iat: int | None = None,
+        not_after: float | None = None,
+    ) -> list[Result]:
         """GET /v2/notifications/{id} for each id."""
-        return self._perform([("GET", self._url(f"/v2/notifications/{id_}"), None) for id_ in ids])
+        return self._perform(
+            [("GET", self._url(f"/v2/notifications/{id_}"), None) for id_ in ids],
+            iat=iat,
+            not_after=not_after,
+        )
 
     # ---- the official client's interface ---------------------------------
 
@@ -285,7 +326,7 @@ class NotificationsAPIClient:
             if result.status_code == 204:
                 return None
             try:
-                return json.loads(result.body)
+                return _json.loads(result.body)
             except ValueError:
                 raise InvalidResponse(
                     Response(result.status_code, result.body, url),

@@ -14,8 +14,9 @@ from "may have been stored".
 
 from __future__ import annotations
 
-import json
 from typing import Any
+
+from . import _json
 
 REQUEST_ERROR_STATUS_CODE = 503
 REQUEST_ERROR_MESSAGE = "Request failed"
@@ -48,8 +49,12 @@ class Response:
         return self.content.decode("utf-8", errors="replace")
 
     def json(self) -> Any:
-        """The parsed body; raises ValueError when it is not JSON (like requests)."""
-        return json.loads(self.content)
+        """The parsed body; raises ValueError when it is not JSON (like requests).
+
+        Nesting is bounded (``_json.MAX_DEPTH``): a hostile body raises
+        ValueError, never RecursionError.
+        """
+        return _json.loads(self.content)
 
     def __repr__(self) -> str:
         return f"<Response [{self.status_code}]>"
@@ -101,7 +106,7 @@ class HTTP503Error(HTTPError):
 
 
 class InvalidResponse(APIError):
-    """A 2xx response whose body is not JSON."""
+    """A 2xx response whose body is not JSON (or nests deeper than 64 levels)."""
 
 
 class ThrottledError(ValueError):

@@ -196,14 +196,13 @@ def test_ctrl_c_interrupts_a_thread_waiting_for_another_threads_batch(
 
 
 def test_using_a_client_from_a_signal_handler_mid_batch_raises_instead_of_deadlocking(
-    raw_server: type[RawServer], notify: FakeNotify
+    raw_server: type[RawServer],
 ) -> None:
     server = raw_server(_stall)
     client = NotificationsAPIClient(API_KEY, server.url, timeout=5)
-    other = NotificationsAPIClient(API_KEY, notify.url)
 
     def handler(signum: int, frame: Any) -> None:
-        other.get_template(TEMPLATE_ID)
+        client.get_template(TEMPLATE_ID)
 
     previous = signal.signal(signal.SIGALRM, handler)
     try:
@@ -213,6 +212,30 @@ def test_using_a_client_from_a_signal_handler_mid_batch_raises_instead_of_deadlo
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+
+
+def test_another_client_works_from_a_signal_handler_mid_batch(
+    raw_server: type[RawServer], notify: FakeNotify
+) -> None:
+    # Each client has its own connections and lock, so a signal handler may
+    # use a different client while this thread's batch on the first waits.
+    server = raw_server(_stall)
+    client = NotificationsAPIClient(API_KEY, server.url, timeout=1)
+    other = NotificationsAPIClient(API_KEY, notify.url)
+    seen: list[str] = []
+
+    def handler(signum: int, frame: Any) -> None:
+        seen.append(other.get_template(TEMPLATE_ID)["id"])
+
+    previous = signal.signal(signal.SIGALRM, handler)
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 0.2)
+        (result,) = client.request_many([("GET", "/v2/notifications", None)])
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    assert seen == [TEMPLATE_ID]
+    assert result.outcome == Outcome.UNKNOWN  # timed out after the request was sent
     assert other.get_template(TEMPLATE_ID)["id"] == TEMPLATE_ID
 
 

@@ -85,7 +85,7 @@ def test_personalisation_that_is_not_json_is_a_type_error_and_nothing_is_sent(
     client = NotificationsAPIClient(API_KEY, notify.url)
     with pytest.raises(TypeError, match="personalisation"):
         client.send_email_notification("a@example.com", TEMPLATE_ID, personalisation={"x": value})
-    with pytest.raises(TypeError, match=r"emails\[1\]: personalisation"):
+    with pytest.raises(TypeError, match=r"notifications\[1\]: personalisation"):
         client.send_email_notifications(
             [
                 {"email_address": "a@example.com", "template_id": TEMPLATE_ID},

@@ -3,6 +3,7 @@
 #include "ngo.h"
 
 #include <curl/curl.h>
+#include <string.h>
 
 static ngo_outcome cls(int code, long status, long reqsize)
 {
@@ -11,7 +12,65 @@ static ngo_outcome cls(int code, long status, long reqsize)
     f.http_status = status;
     f.request_size = reqsize;
     f.connect_time = reqsize ? 0.001 : 0.0;
+    f.body = NULL;
+    f.body_len = 0;
     return ngo_classify(&f);
+}
+
+/* Classifies a response with a body. */
+static ngo_outcome cls_body(int code, long status, const char *body)
+{
+    ngo_facts f;
+    f.curl_code = code;
+    f.http_status = status;
+    f.request_size = 300;
+    f.connect_time = 0.001;
+    f.body = body;
+    f.body_len = body ? strlen(body) : 0;
+    return ngo_classify(&f);
+}
+
+/* Notify's body for an iat outside ±30 s (notify-api.md §1.4). */
+#define CLOCK_BODY                                                            \
+    "{\"errors\":[{\"error\":\"AuthError\",\"message\":\"Error: Your system clock "  \
+    "must be accurate to within 30 seconds\"}],\"status_code\":403}"
+
+TEST(notifys_clock_error_403_is_not_sent)
+{
+    CHECK_INT_EQ(cls_body(CURLE_OK, 403, CLOCK_BODY), NGO_NOT_SENT);
+    /* Formatting and a trailing newline do not matter; the message does. */
+    CHECK_INT_EQ(cls_body(CURLE_OK, 403,
+                          "{\n  \"errors\": [\n    {\n      \"error\": \"AuthError\",\n"
+                          "      \"message\": \"Error: Your system clock must be accurate "
+                          "to within 30 seconds\"\n    }\n  ],\n  \"status_code\": 403\n}\n"),
+                 NGO_NOT_SENT);
+    CHECK(ngo_is_clock_error(CLOCK_BODY, strlen(CLOCK_BODY)));
+}
+
+TEST(other_auth_errors_and_other_statuses_stay_rejected)
+{
+    CHECK_INT_EQ(cls_body(CURLE_OK, 403,
+                          "{\"errors\":[{\"error\":\"AuthError\",\"message\":\"Invalid "
+                          "token: API key not found\"}],\"status_code\":403}"),
+                 NGO_REJECTED);
+    CHECK_INT_EQ(cls_body(CURLE_OK, 403, "{\"errors\":[{\"error\":\"AuthError\","
+                                         "\"message\":\"Error: Your system clock\"}]}"),
+                 NGO_REJECTED);
+    /* The same body on any other status is not Notify's clock check. */
+    CHECK_INT_EQ(cls_body(CURLE_OK, 401, CLOCK_BODY), NGO_REJECTED);
+    CHECK_INT_EQ(cls_body(CURLE_OK, 400, CLOCK_BODY), NGO_REJECTED);
+    CHECK_INT_EQ(cls_body(CURLE_OK, 201, CLOCK_BODY), NGO_ACCEPTED);
+    CHECK_INT_EQ(cls_body(CURLE_OK, 500, CLOCK_BODY), NGO_UNKNOWN);
+    /* The message without the AuthError name, or cut short, is not it. */
+    CHECK_INT_EQ(cls_body(CURLE_OK, 403, "\"Error: Your system clock must be accurate to "
+                                         "within 30 seconds\""),
+                 NGO_REJECTED);
+    CHECK_INT_EQ(cls_body(CURLE_PARTIAL_FILE, 403, "{\"errors\":[{\"error\":\"AuthError\","
+                                                   "\"message\":\"Error: Your sys"),
+                 NGO_REJECTED);
+    CHECK_INT_EQ(cls_body(CURLE_OK, 403, NULL), NGO_REJECTED);
+    CHECK(!ngo_is_clock_error(NULL, 0));
+    CHECK(!ngo_is_clock_error("", 0));
 }
 
 TEST(http_2xx_is_accepted)

@@ -3,6 +3,7 @@
  * (run under ASan by `make asan`). */
 #include "check.h"
 #include "ngo.h"
+#include "ngo_internal.h"
 
 #include <arpa/inet.h>
 #include <curl/curl.h>
@@ -80,7 +81,7 @@ TEST(refused_connections_are_not_sent_in_input_order)
     c = make_client(url, 0, 0);
     CHECK(c != NULL);
     memset(res, 0, sizeof(res));
-    CHECK_INT_EQ(ngo_perform(m, c, reqs, 3, res, NULL, NULL), 0);
+    CHECK_INT_EQ(ngo_perform(m, c, reqs, 3, res, NULL, NULL, NULL), 0);
     for(i = 0; i < 3; i++) {
         CHECK_INT_EQ(res[i].outcome, NGO_NOT_SENT);
         CHECK_INT_EQ(res[i].http_status, 0);
@@ -119,7 +120,7 @@ TEST(check_callback_abandons_a_paced_batch)
     }
     memset(res, 0, sizeof(res));
     calls = 0;
-    CHECK_INT_EQ(ngo_perform(m, c, reqs, 5, res, stop_on_first_call, NULL), NGO_EINTERRUPTED);
+    CHECK_INT_EQ(ngo_perform(m, c, reqs, 5, res, NULL, stop_on_first_call, NULL), NGO_EINTERRUPTED);
     CHECK_INT_EQ(calls, 1);
     for(i = 0; i < 5; i++)
         ngo_result_clear(&res[i]);
@@ -147,12 +148,90 @@ TEST(a_path_that_cannot_be_resolved_fails_that_request_only)
     c = make_client(url, 0, 0);
     CHECK(c != NULL);
     memset(res, 0, sizeof(res));
-    CHECK_INT_EQ(ngo_perform(m, c, reqs, 2, res, NULL, NULL), 0);
+    CHECK_INT_EQ(ngo_perform(m, c, reqs, 2, res, NULL, NULL, NULL), 0);
     CHECK_INT_EQ(res[0].outcome, NGO_NOT_SENT);
     CHECK_STR_EQ(res[0].error, ngo_strerror(NGO_EINVAL));
     CHECK_INT_EQ(res[1].curl_code, CURLE_COULDNT_CONNECT);
     ngo_result_clear(&res[0]);
     ngo_result_clear(&res[1]);
+    ngo_client_free(c);
+    ngo_multi_free(m);
+    close(fd);
+    curl_global_cleanup();
+}
+
+TEST(a_deadline_already_past_starts_nothing)
+{
+    char url[64];
+    int fd = refused_port(url, sizeof(url));
+    ngo_multi *m = NULL;
+    ngo_client *c;
+    ngo_request reqs[3] = {
+        {"GET", "/v2/notifications/1", NULL, 0},
+        {"POST", "/v2/notifications/email", (const uint8_t *)"{}", 2},
+        {"GET", "/v2/notifications/2", NULL, 0},
+    };
+    ngo_perform_opts opts = {0, 0, 0.0};
+    ngo_result res[3];
+    size_t i;
+
+    CHECK(fd >= 0);
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    CHECK_INT_EQ(ngo_multi_new(&m), 0);
+    c = make_client(url, 0, 0);
+    CHECK(c != NULL);
+    memset(res, 0, sizeof(res));
+    opts.not_after = ngo__now() - 1.0;
+    CHECK_INT_EQ(ngo_perform(m, c, reqs, 3, res, &opts, NULL, NULL), 0);
+    for(i = 0; i < 3; i++) {
+        CHECK_INT_EQ(res[i].outcome, NGO_NOT_SENT);
+        CHECK_INT_EQ(res[i].http_status, 0);
+        CHECK_INT_EQ(res[i].curl_code, 0);
+        CHECK_STR_EQ(res[i].error, "send-by deadline passed before the request started");
+        ngo_result_clear(&res[i]);
+    }
+    ngo_client_free(c);
+    ngo_multi_free(m);
+    close(fd);
+    curl_global_cleanup();
+}
+
+TEST(requests_still_waiting_for_a_token_at_the_deadline_are_not_started)
+{
+    char url[64];
+    int fd = refused_port(url, sizeof(url));
+    ngo_multi *m = NULL;
+    ngo_client *c;
+    ngo_request reqs[4];
+    ngo_perform_opts opts = {1, 1700000000, 0.0};
+    ngo_result res[4];
+    size_t i;
+
+    CHECK(fd >= 0);
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    CHECK_INT_EQ(ngo_multi_new(&m), 0);
+    /* 6/min with a 4-token bucket: one request now, the next in ~10 s,
+     * long after the deadline. */
+    c = make_client(url, 6, 4);
+    CHECK(c != NULL);
+    for(i = 0; i < 4; i++) {
+        reqs[i].method = "POST";
+        reqs[i].path = "/v2/notifications/email";
+        reqs[i].body = (const uint8_t *)"{}";
+        reqs[i].body_len = 2;
+    }
+    memset(res, 0, sizeof(res));
+    opts.not_after = ngo__now() + 0.3;
+    CHECK_INT_EQ(ngo_perform(m, c, reqs, 4, res, &opts, NULL, NULL), 0);
+    CHECK_INT_EQ(res[0].outcome, NGO_NOT_SENT);
+    CHECK_INT_EQ(res[0].curl_code, CURLE_COULDNT_CONNECT);
+    for(i = 1; i < 4; i++) {
+        CHECK_INT_EQ(res[i].outcome, NGO_NOT_SENT);
+        CHECK_INT_EQ(res[i].curl_code, 0);
+        CHECK_STR_EQ(res[i].error, ngo_strerror(NGO_EDEADLINE));
+    }
+    for(i = 0; i < 4; i++)
+        ngo_result_clear(&res[i]);
     ngo_client_free(c);
     ngo_multi_free(m);
     close(fd);
