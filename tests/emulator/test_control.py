@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import requests
 
-from django_govuk_notify_outbox.emulator import (
+from govuk_notify_emulator import (
     DEFAULT_SERVICE_ID,
     TEMPLATE_WELCOME,
     NotifyEmulator,

@@ -7,7 +7,7 @@ import time
 
 import requests
 
-from django_govuk_notify_outbox.emulator import (
+from govuk_notify_emulator import (
     DEFAULT_REPLY_TO_ID,
     DEFAULT_SERVICE_ID,
     TEMPLATE_ARCHIVED,
@@ -18,7 +18,7 @@ from django_govuk_notify_outbox.emulator import (
     TEMPLATE_WELCOME,
     NotifyEmulator,
 )
-from django_govuk_notify_outbox.emulator.pytest_plugin import EmulatorFactory
+from govuk_notify_emulator.pytest_plugin import EmulatorFactory
 
 from .helpers import call, errors, send, token
 

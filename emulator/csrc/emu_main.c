@@ -22,7 +22,7 @@ static void on_signal(int sig)
 
 static const char usage[] =
     "usage: notify-emulator [options]\n"
-    "       python -m django_govuk_notify_outbox.emulator [options]\n"
+    "       python -m govuk_notify_emulator [options]\n"
     "\n"
     "A GOV.UK Notify API (v2, email) emulator for tests and development.\n"
     "On start it prints NOTIFY_BASE_URL, NOTIFY_API_KEY_LIVE, NOTIFY_API_KEY_TEAM,\n"
