@@ -98,9 +98,12 @@ def test_unknown_control_route_and_method(notify_emulator: NotifyEmulator) -> No
     }
 
 
-def status_cells(html: str) -> list[str]:
+def status_cells(html: str) -> list[tuple[str, str]]:
     """The (class, text) of each status cell on the web page, top to bottom."""
-    return re.findall(r'<td class="status ([a-z-]+)"><span>([a-z-]+)</span></td>', html)
+    cells: list[tuple[str, str]] = re.findall(
+        r'<td class="status ([a-z-]+)"><span>([a-z-]+)</span></td>', html
+    )
+    return cells
 
 
 def test_web_page_colours_each_status(notify_emulator: NotifyEmulator) -> None:
