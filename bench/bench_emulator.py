@@ -28,7 +28,7 @@ import jwt
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from django_govuk_notify_outbox.emulator import TEMPLATE_WELCOME, NotifyEmulator  # noqa: E402
+from govuk_notify_emulator import TEMPLATE_WELCOME, NotifyEmulator  # noqa: E402
 
 SERVICE_ID = "be0c0000-0000-4000-8000-000000000001"
 SECRET = "be0c0000-0000-4000-8000-0000000000a1"

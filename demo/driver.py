@@ -1,6 +1,6 @@
 """The demo, start to finish: `./scripts/demo` runs `python -m demo`.
 
-1. starts the Notify emulator (`python -m django_govuk_notify_outbox.emulator`)
+1. starts the Notify emulator (`python -m govuk_notify_emulator`)
    and reads its address and test API key from its startup lines;
 2. migrates a fresh SQLite database under demo/run/ and creates the demo
    superuser;
@@ -326,7 +326,7 @@ def run(args: argparse.Namespace) -> int:
             [
                 PYTHON,
                 "-m",
-                "django_govuk_notify_outbox.emulator",
+                "govuk_notify_emulator",
                 "--port",
                 str(args.emulator_port),
             ],

@@ -7,12 +7,16 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="$ROOT/.venv"
 PY="$VENV/bin/python"
 
-# Build and run-time packages: compilers, the C libraries the extensions link.
+# Build and run-time packages: compilers, the C libraries the extensions link
+# (libcurl and OpenSSL for the package; libmicrohttpd, jansson and libidn2 too
+# for the emulator, its own distribution in emulator/).
 BUILD_PACKAGES=(build-essential pkg-config python3-dev python3-venv
     libcurl4-openssl-dev libssl-dev libjansson-dev libmicrohttpd-dev libidn2-dev)
 # What only the test suite needs: clang + libFuzzer, MariaDB client headers
-# for mysqlclient, Chromium for the admin browser test, nghttpx for HTTP/2.
-TEST_PACKAGES=(clang libclang-rt-14-dev default-libmysqlclient-dev chromium nghttp2-server)
+# for mysqlclient, Chromium for the admin browser test, nghttpx for HTTP/2,
+# debootstrap for the no-compiler wheel test.
+TEST_PACKAGES=(clang libclang-rt-14-dev default-libmysqlclient-dev chromium nghttp2-server
+    debootstrap)
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
@@ -36,11 +40,18 @@ ensure_packages() {
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
-# ensure_venv EXTRAS: create .venv and install the package (editable) with the
-# given extras; skipped when nothing that decides the install has changed.
+# What decides the install: both distributions' build files.
+install_hash() {
+    cat "$ROOT/pyproject.toml" "$ROOT/setup.py" "$ROOT/emulator/pyproject.toml" \
+        "$ROOT/emulator/setup.py" | sha1sum | cut -c1-12
+}
+
+# ensure_venv EXTRAS: create .venv and install the package and the emulator
+# (its own distribution, emulator/), both editable, with the given extras;
+# skipped when nothing that decides the install has changed.
 ensure_venv() {
     local extras="$1" stamp
-    stamp="$VENV/.installed-$(cat "$ROOT/pyproject.toml" "$ROOT/setup.py" | sha1sum | cut -c1-12)-${extras//,/_}"
+    stamp="$VENV/.installed-$(install_hash)-${extras//,/_}"
     if [ ! -x "$PY" ]; then
         log "creating $VENV"
         python3 -m venv "$VENV"
@@ -48,7 +59,8 @@ ensure_venv() {
     if [ ! -f "$stamp" ]; then
         log "installing the package and its Python dependencies ($extras)"
         "$PY" -m pip install -q --upgrade pip setuptools wheel || return 1
-        NGO_WERROR=1 "$PY" -m pip install -q --no-build-isolation -e "$ROOT[$extras]" || return 1
+        NGO_WERROR=1 "$PY" -m pip install -q --no-build-isolation \
+            -e "$ROOT/emulator" -e "$ROOT[$extras]" || return 1
         touch "$stamp"
     fi
 }
@@ -56,7 +68,8 @@ ensure_venv() {
 # Rebuild the extensions in place after C changes (incremental, -Werror).
 build_extensions() {
     log "building the C extensions"
-    (cd "$ROOT" && NGO_WERROR=1 "$PY" setup.py -q build_ext --inplace -j 2 >/dev/null)
+    (cd "$ROOT" && NGO_WERROR=1 "$PY" setup.py -q build_ext --inplace -j 2 >/dev/null) || return 1
+    (cd "$ROOT/emulator" && NGO_WERROR=1 "$PY" setup.py -q build_ext --inplace -j 2 >/dev/null)
 }
 
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
@@ -83,6 +96,6 @@ ensure_test_services() {
 # current pyproject.toml and setup.py: enough for commands that need no extra.
 venv_installed() {
     local hash
-    hash="$(cat "$ROOT/pyproject.toml" "$ROOT/setup.py" | sha1sum | cut -c1-12)"
+    hash="$(install_hash)"
     [ -x "$PY" ] && compgen -G "$VENV/.installed-$hash-*" >/dev/null
 }

@@ -156,7 +156,7 @@ class EmailMessageAdmin(_AdminBase):
     )
     list_filter = ("status", ("created_at", admin.DateFieldListFilter))
     search_fields = ("email_address",)  # see get_search_results: exact, indexed matches
-    search_help_text = "Exact recipient address, Notify notification id or reference."
+    search_help_text = "Exact recipient address, Notify notification id, template id or reference."
     list_per_page = 50
     # Only indexed columns sort: a sort on anything else scans the whole table.
     sortable_by = ("email_address", "status_badge", "created_at")
@@ -249,7 +249,7 @@ class EmailMessageAdmin(_AdminBase):
         except ValueError:
             as_uuid = None
         if as_uuid is not None:
-            matches = queryset.filter(notify_id=as_uuid)
+            matches = queryset.filter(notify_id=as_uuid) | queryset.filter(template_id=as_uuid)
         else:
             matches = queryset.filter(email_address=term)
             if term.lower() != term:

@@ -117,6 +117,8 @@ class EmailMessage(models.Model):
             models.Index(fields=("email_address",), name="ngo_msg_email"),
             # Attempts left in flight by a stopped worker (checked at the start of each run).
             models.Index(fields=("attempt_started_at",), name="ngo_msg_in_flight"),
+            # The admin's search by template id.
+            models.Index(fields=("template_id",), name="ngo_msg_template"),
             # What to send next: claimed in priority order, then oldest due first.
             models.Index(fields=("priority", "next_action_at"), name="ngo_msg_priority_due"),
             # Final emails not yet redacted (retention.redact_finished).

@@ -20,7 +20,7 @@ import pytest
 from notifications_python_client.notifications import NotificationsAPIClient as Official
 
 from django_govuk_notify_outbox.client import NotificationsAPIClient as Ours
-from django_govuk_notify_outbox.emulator import (
+from govuk_notify_emulator import (
     DEFAULT_REPLY_TO_ID,
     DEFAULT_SERVICE_ID,
     TEMPLATE_ARCHIVED,
@@ -31,7 +31,7 @@ from django_govuk_notify_outbox.emulator import (
     TEMPLATE_WELCOME,
     NotifyEmulator,
 )
-from django_govuk_notify_outbox.emulator.pytest_plugin import EmulatorFactory
+from govuk_notify_emulator.pytest_plugin import EmulatorFactory
 
 from .compare import behaviour
 

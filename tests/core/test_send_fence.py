@@ -10,8 +10,8 @@ import pytest
 
 from django_govuk_notify_outbox import _core
 from django_govuk_notify_outbox.client import NotificationsAPIClient, Outcome
-from django_govuk_notify_outbox.emulator import NotifyEmulator
 from django_govuk_notify_outbox.errors import HTTPError
+from govuk_notify_emulator import NotifyEmulator
 
 from .servers import API_KEY, TEMPLATE_ID, FakeNotify
 

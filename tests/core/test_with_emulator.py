@@ -7,7 +7,7 @@ from collections import Counter
 from typing import Any
 
 from django_govuk_notify_outbox.client import NotificationsAPIClient, Outcome
-from django_govuk_notify_outbox.emulator import NotifyEmulator
+from govuk_notify_emulator import NotifyEmulator
 
 from .compare import assert_same_behaviour
 

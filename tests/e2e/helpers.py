@@ -69,11 +69,11 @@ def spawned(
 
 @contextlib.contextmanager
 def emulator(log: Path, timeout: float = 30.0) -> Iterator[dict[str, str]]:
-    """Runs `python -m django_govuk_notify_outbox.emulator --port 0`; yields
+    """Runs `python -m govuk_notify_emulator --port 0`; yields
     its startup values (NOTIFY_BASE_URL, NOTIFY_API_KEY_TEST, ...)."""
     with open(log, "ab") as err:
         proc = subprocess.Popen(
-            [PYTHON, "-m", "django_govuk_notify_outbox.emulator", "--port", "0"],
+            [PYTHON, "-m", "govuk_notify_emulator", "--port", "0"],
             cwd=ROOT,
             env=child_env({}),
             stdin=subprocess.DEVNULL,

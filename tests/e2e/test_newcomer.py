@@ -1,8 +1,8 @@
-"""A newcomer's first five minutes: build the sdist and the wheel, install the
-wheel in a fresh virtual environment, create a brand-new Django project and
-follow the README's installation steps literally; then send an email to the
-emulator with the worker command and see it delivered. A wrong README step
-fails this test."""
+"""A newcomer's first five minutes: build the wheels with scripts/wheels as the README
+says, install them in a fresh virtual environment with the README's commands, create a
+brand-new Django project and follow the README's installation steps literally; then send
+an email to the emulator with the worker command and see it delivered. A wrong README
+step fails this test."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from django_govuk_notify_outbox.client import NotificationsAPIClient
-from tests.e2e.helpers import PYTHON, ROOT, emulator, spawned, wait_for
+from tests.e2e.helpers import ROOT, emulator, spawned, wait_for
 from tests.e2e.readme import installation_steps, section
 
 pytestmark = pytest.mark.slow
@@ -51,9 +51,12 @@ def newcomer_env(bin_dir: Path, api_key: str) -> dict[str, str]:
 def test_readme_has_the_four_installation_steps() -> None:
     steps = installation_steps()
     assert [s.number for s in steps] == [1, 2, 3, 4]
-    shells = [code for lang, code in steps[0].blocks if lang == "sh"]
-    assert "uv add django-govuk-notify-outbox\n" in shells
-    assert "pip install django-govuk-notify-outbox\n" in shells
+    shells = "".join(code for lang, code in steps[0].blocks if lang == "sh")
+    assert "./scripts/wheels\n" in shells
+    assert "python -m pip install dist/django_govuk_notify_outbox-0.1.0-*manylinux*.whl\n" in shells
+    assert "python -m pip install dist/govuk_notify_emulator-0.1.0-*manylinux*.whl\n" in shells
+    assert "pip install django-govuk-notify-outbox\n" not in shells  # another project's name
+    assert "belongs to another project" in section("Installation")
     assert '"django_govuk_notify_outbox"' in steps[1].blocks[0][1]
     assert "GOVUK_NOTIFY_API_KEY" in steps[2].blocks[0][1]
     assert (
@@ -68,25 +71,25 @@ def test_newcomer_installs_the_wheel_and_follows_the_readme_to_a_delivered_email
 ) -> None:
     steps = installation_steps()
 
-    # Build the sdist, then the wheel from the sdist (what PyPI would get).
+    # Step 1: scripts/wheels (sdists, wheels built from them, repaired), then the README's
+    # pip lines, run by a shell in a fresh virtual environment.
     dist = tmp_path / "dist"
-    run([PYTHON, "-m", "build", "--no-isolation", "--outdir", str(dist), str(ROOT)], ROOT, 900)
-    (wheel,) = dist.glob("django_govuk_notify_outbox-*.whl")
+    run([str(ROOT / "scripts" / "wheels")], ROOT, 900, {**os.environ, "DIST_DIR": str(dist)})
     assert list(dist.glob("django_govuk_notify_outbox-*.tar.gz"))
-
-    # Step 1, in a fresh virtual environment, with the wheel for the name.
+    assert list(dist.glob("govuk_notify_emulator-*.tar.gz"))
     venv.create(tmp_path / "venv", with_pip=True)
     bin_dir = tmp_path / "venv" / "bin"
-    (pip_line,) = [
+    pip_lines = [
         line
         for lang, code in steps[0].blocks
         if lang == "sh"
         for line in code.splitlines()
-        if line.startswith("pip install ")
+        if line.startswith("python -m pip install dist/") and line.endswith(".whl")
     ]
-    argv = shlex.split(pip_line)
-    argv[argv.index("django-govuk-notify-outbox")] = str(wheel)
-    run([str(bin_dir / "python"), "-m", *argv], tmp_path, 600, newcomer_env(bin_dir, ""))
+    assert len(pip_lines) == 2
+    for line in pip_lines:
+        run(["bash", "-c", line], tmp_path, 600, newcomer_env(bin_dir, ""))
+    run([str(bin_dir / "notify-emulator"), "--help"], tmp_path, 60, newcomer_env(bin_dir, ""))
 
     # A brand-new project.
     run(

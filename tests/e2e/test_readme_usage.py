@@ -10,10 +10,13 @@ import uuid
 
 import pytest
 from django.apps import apps
+from django.core.management import call_command
 from django.db import transaction
+from pytest_django.fixtures import Settings as SettingsWrapper
 
 from django_govuk_notify_outbox import conf, statuses
 from django_govuk_notify_outbox.models import EmailMessage
+from govuk_notify_emulator import TEMPLATE_WELCOME, NotifyEmulator
 from tests.e2e.readme import section
 
 FENCE = "```python\n"
@@ -35,10 +38,36 @@ def test_fire_and_forget_example_stores_one_email_ready_to_send() -> None:
 
     (email,) = EmailMessage.objects.all()
     assert email.email_address == "amira.patel@example.com"
-    assert email.template_id == uuid.UUID("f33517ff-2a88-4f6e-b855-c550268ce08a")
-    assert email.personalisation == {"first_name": "Amira", "reference_number": "300241"}
+    assert email.template_id == uuid.UUID(TEMPLATE_WELCOME)
+    assert email.personalisation == {"name": "Amira", "reference_number": "300241"}
     assert email.reference == email.sent_reference == "application-300241"
     assert email.status == "sending-to-notify"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_fire_and_forget_example_is_accepted_by_the_emulator(
+    notify_emulator: NotifyEmulator, settings: SettingsWrapper
+) -> None:
+    settings.GOVUK_NOTIFY_API_KEY = notify_emulator.api_key
+    settings.GOVUK_NOTIFY_BASE_URL = notify_emulator.base_url
+    (code,) = python_blocks("Fire and forget")
+    exec(compile(code, "README.md", "exec"), {})
+    call_command("notify_outbox_sync")
+
+    (email,) = EmailMessage.objects.all()
+    assert email.status == "sent-to-notify", email.last_error
+    (sent,) = notify_emulator.notifications()
+    assert sent["reference"] == "application-300241"
+    assert "Amira" in sent["body"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_emulator_example_runs_as_written() -> None:
+    text = section("The emulator")
+    (code,) = [c.split("```", 1)[0] for c in text.split(FENCE)[1:]]
+    exec(compile(code, "README.md", "exec"), {})
+    (email,) = EmailMessage.objects.all()
+    assert email.email_address == "amira.patel@example.com"
 
 
 @pytest.mark.django_db(transaction=True)

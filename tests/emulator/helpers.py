@@ -12,7 +12,7 @@ from typing import Any
 import jwt
 import requests
 
-from django_govuk_notify_outbox.emulator import NotifyEmulator
+from govuk_notify_emulator import NotifyEmulator
 
 
 def split_key(api_key: str) -> tuple[str, str]:
@@ -57,7 +57,7 @@ def call(
 
 def send(emulator: NotifyEmulator, key: str | None = None, **body: Any) -> requests.Response:
     """POST /v2/notifications/email with body (email_address and template_id defaulted)."""
-    from django_govuk_notify_outbox.emulator import TEMPLATE_PLAIN
+    from govuk_notify_emulator import TEMPLATE_PLAIN
 
     body.setdefault("email_address", "someone@example.com")
     body.setdefault("template_id", TEMPLATE_PLAIN)

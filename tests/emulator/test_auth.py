@@ -10,8 +10,8 @@ import jwt
 import pytest
 import requests
 
-from django_govuk_notify_outbox.emulator import DEFAULT_SERVICE_ID, NotifyEmulator
-from django_govuk_notify_outbox.emulator.pytest_plugin import EmulatorFactory
+from govuk_notify_emulator import DEFAULT_SERVICE_ID, NotifyEmulator
+from govuk_notify_emulator.pytest_plugin import EmulatorFactory
 
 from .helpers import call, errors, raw_token, split_key, token
 

@@ -1,4 +1,4 @@
-"""The in-process module django_govuk_notify_outbox.emulator._emulator."""
+"""The in-process module govuk_notify_emulator._emulator."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from django_govuk_notify_outbox.emulator import _emulator
+from govuk_notify_emulator import _emulator
 
 
 def test_run_prints_help_and_returns_0(capfd: pytest.CaptureFixture[str]) -> None:

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from django_govuk_notify_outbox.emulator import DEFAULT_SERVICE_ID, TEMPLATE_PLAIN, NotifyEmulator
-from django_govuk_notify_outbox.emulator.pytest_plugin import EmulatorFactory
+from govuk_notify_emulator import DEFAULT_SERVICE_ID, TEMPLATE_PLAIN, NotifyEmulator
+from govuk_notify_emulator.pytest_plugin import EmulatorFactory
 
 from .helpers import send, wait_for
 

@@ -24,8 +24,8 @@ from notifications_python_client.errors import (
     TokenExpiredError,
 )
 
-from django_govuk_notify_outbox.emulator import DEFAULT_SERVICE_ID, TEMPLATE_PLAIN, NotifyEmulator
-from django_govuk_notify_outbox.emulator.pytest_plugin import EmulatorFactory
+from govuk_notify_emulator import DEFAULT_SERVICE_ID, TEMPLATE_PLAIN, NotifyEmulator
+from govuk_notify_emulator.pytest_plugin import EmulatorFactory
 
 from .helpers import split_key
 

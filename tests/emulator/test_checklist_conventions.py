@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 import requests
 
-from django_govuk_notify_outbox.emulator import (
+from govuk_notify_emulator import (
     TEMPLATE_PLAIN,
     TEMPLATE_WELCOME,
     NotifyEmulator,

@@ -17,8 +17,8 @@ from typing import Any
 
 import pytest
 
-from django_govuk_notify_outbox.emulator import NotifyEmulator
-from django_govuk_notify_outbox.emulator.pytest_plugin import EmulatorFactory
+from govuk_notify_emulator import NotifyEmulator
+from govuk_notify_emulator.pytest_plugin import EmulatorFactory
 
 from .helpers import call, send, wait_for
 

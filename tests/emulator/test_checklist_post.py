@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 import requests
 
-from django_govuk_notify_outbox.emulator import NotifyEmulator
-from django_govuk_notify_outbox.emulator.pytest_plugin import EmulatorFactory
+from govuk_notify_emulator import NotifyEmulator
+from govuk_notify_emulator.pytest_plugin import EmulatorFactory
 
 from .helpers import call, errors
 
@@ -542,12 +542,12 @@ def test_201_uris_are_built_from_the_host_header(emu: NotifyEmulator) -> None:
         "/v2/notifications/email",
         key=key(emu, "live"),
         json_body={"email_address": "me@example.com", "template_id": PLAIN},
-        headers={"Host": "notify.example:8443"},
+        headers={"Host": "localhost:8443"},
     )
     body = resp.json()
-    assert body["uri"] == f"http://notify.example:8443/v2/notifications/{body['id']}"
+    assert body["uri"] == f"http://localhost:8443/v2/notifications/{body['id']}"
     assert body["template"]["uri"] == (
-        f"http://notify.example:8443/services/{SERVICE}/templates/{PLAIN}"
+        f"http://localhost:8443/services/{SERVICE}/templates/{PLAIN}"
     )
 
 

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 import requests
 
-from django_govuk_notify_outbox.emulator import DEFAULT_REPLY_TO_ID, TEMPLATE_PLAIN, NotifyEmulator
-from django_govuk_notify_outbox.emulator.pytest_plugin import EmulatorFactory
+from govuk_notify_emulator import DEFAULT_REPLY_TO_ID, TEMPLATE_PLAIN, NotifyEmulator
+from govuk_notify_emulator.pytest_plugin import EmulatorFactory
 
 from .helpers import call, errors, send
 

@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from django_govuk_notify_outbox.emulator import NotifyEmulator
+from govuk_notify_emulator import NotifyEmulator
 
 
 def command(*args: str) -> list[str]:
     binary = os.environ.get("NOTIFY_EMULATOR_BIN")
-    base = [binary] if binary else [sys.executable, "-m", "django_govuk_notify_outbox.emulator"]
+    base = [binary] if binary else [sys.executable, "-m", "govuk_notify_emulator"]
     return [*base, *args]
 
 

@@ -9,8 +9,8 @@ import uuid
 
 import requests
 
-from django_govuk_notify_outbox.emulator import TEMPLATE_PLAIN
-from django_govuk_notify_outbox.emulator.pytest_plugin import EmulatorFactory
+from govuk_notify_emulator import TEMPLATE_PLAIN
+from govuk_notify_emulator.pytest_plugin import EmulatorFactory
 
 from .helpers import token
 

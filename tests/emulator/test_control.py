@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 import requests
 
-from django_govuk_notify_outbox.emulator import (
+from govuk_notify_emulator import (
     DEFAULT_SERVICE_ID,
     TEMPLATE_WELCOME,
     NotifyEmulator,
@@ -94,3 +96,38 @@ def test_unknown_control_route_and_method(notify_emulator: NotifyEmulator) -> No
         "message": "The method is not allowed for the requested URL.",
         "result": "error",
     }
+
+
+def status_cells(html: str) -> list[tuple[str, str]]:
+    """The (class, text) of each status cell on the web page, top to bottom."""
+    cells: list[tuple[str, str]] = re.findall(
+        r'<td class="status ([a-z-]+)"><span>([a-z-]+)</span></td>', html
+    )
+    return cells
+
+
+def test_web_page_colours_each_status(notify_emulator: NotifyEmulator) -> None:
+    ids = [send(notify_emulator).json()["id"] for _ in range(4)]
+    for nid, status in zip(ids[1:], ("delivered", "permanent-failure", "sending"), strict=True):
+        notify_emulator.set_status(nid, status)
+    html = requests.get(notify_emulator.base_url + "/", timeout=5).text
+    assert status_cells(html) == [
+        ("st-sending", "sending"),
+        ("st-failed", "permanent-failure"),
+        ("st-delivered", "delivered"),
+        ("st-created", "created"),
+    ]
+    style = html.split("</style>")[0]
+    colours = {name: re.search(rf"\.{name} span\{{background:(#[0-9a-f]+)", style) for name in
+               ("st-created", "st-sending", "st-delivered", "st-failed")}  # fmt: skip
+    assert all(colours.values())
+    assert len({m.group(1) for m in colours.values() if m}) == 4  # four different colours
+    assert "Showing only the newest" not in html
+
+
+def test_web_page_says_when_it_shows_only_the_newest_500(notify_emulator: NotifyEmulator) -> None:
+    for _ in range(501):
+        assert send(notify_emulator).status_code == 201
+    html = requests.get(notify_emulator.base_url + "/", timeout=5).text
+    assert len(status_cells(html)) == 500
+    assert "Showing only the newest 500 of 501 notifications" in html

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 import requests
 
-from django_govuk_notify_outbox.emulator import NotifyEmulator
-from django_govuk_notify_outbox.emulator.pytest_plugin import EmulatorFactory
+from govuk_notify_emulator import NotifyEmulator
+from govuk_notify_emulator.pytest_plugin import EmulatorFactory
 
 from .helpers import call, errors, send, wait_for
 

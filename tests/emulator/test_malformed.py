@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import requests
 
-from django_govuk_notify_outbox.emulator import NotifyEmulator
+from govuk_notify_emulator import NotifyEmulator
 
 from .helpers import call, errors, send
 

@@ -16,7 +16,7 @@ import pytest
 from notifications_python_client.errors import HTTP503Error, HTTPError, InvalidResponse
 from notifications_python_client.notifications import NotificationsAPIClient
 
-from django_govuk_notify_outbox.emulator import (
+from govuk_notify_emulator import (
     DEFAULT_REPLY_TO_ID,
     DEFAULT_SERVICE_ID,
     TEMPLATE_CONDITIONAL,
@@ -25,7 +25,7 @@ from django_govuk_notify_outbox.emulator import (
     TEMPLATE_WELCOME,
     NotifyEmulator,
 )
-from django_govuk_notify_outbox.emulator.pytest_plugin import EmulatorFactory
+from govuk_notify_emulator.pytest_plugin import EmulatorFactory
 
 WELCOME_VALUES = {"name": "Ann", "reference_number": "R-1"}
 FAILURE_STATUSES = ("technical-failure", "temporary-failure", "permanent-failure")

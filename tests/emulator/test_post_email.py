@@ -7,7 +7,7 @@ import time
 
 import requests
 
-from django_govuk_notify_outbox.emulator import (
+from govuk_notify_emulator import (
     DEFAULT_REPLY_TO_ID,
     DEFAULT_SERVICE_ID,
     TEMPLATE_ARCHIVED,
@@ -18,7 +18,7 @@ from django_govuk_notify_outbox.emulator import (
     TEMPLATE_WELCOME,
     NotifyEmulator,
 )
-from django_govuk_notify_outbox.emulator.pytest_plugin import EmulatorFactory
+from govuk_notify_emulator.pytest_plugin import EmulatorFactory
 
 from .helpers import call, errors, send, token
 
@@ -49,7 +49,7 @@ def test_created_response_has_notify_shape_and_url_root_from_host(
             "reference": "my-ref",
             "one_click_unsubscribe_url": "https://example.com/unsub",
         },
-        headers={"Host": "notify.test:1234"},
+        headers={"Host": "localhost:1234"},
     )
     assert resp.status_code == 201
     body = resp.json()
@@ -67,10 +67,10 @@ def test_created_response_has_notify_shape_and_url_root_from_host(
         "scheduled_for": None,
         "template": {
             "id": TEMPLATE_WELCOME,
-            "uri": f"http://notify.test:1234/services/{DEFAULT_SERVICE_ID}/templates/{TEMPLATE_WELCOME}",
+            "uri": f"http://localhost:1234/services/{DEFAULT_SERVICE_ID}/templates/{TEMPLATE_WELCOME}",
             "version": 1,
         },
-        "uri": f"http://notify.test:1234/v2/notifications/{nid}",
+        "uri": f"http://localhost:1234/v2/notifications/{nid}",
     }
     for name, value in NOTIFY_HEADERS.items():
         assert resp.headers[name] == value

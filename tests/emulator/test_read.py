@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs, urlsplit
 
-from django_govuk_notify_outbox.emulator import (
+from govuk_notify_emulator import (
     DEFAULT_SERVICE_ID,
     TEMPLATE_ARCHIVED,
     TEMPLATE_CONDITIONAL,
@@ -13,7 +13,7 @@ from django_govuk_notify_outbox.emulator import (
     TEMPLATE_WELCOME,
     NotifyEmulator,
 )
-from django_govuk_notify_outbox.emulator.pytest_plugin import EmulatorFactory
+from govuk_notify_emulator.pytest_plugin import EmulatorFactory
 
 from .helpers import call, errors, send
 
@@ -258,7 +258,7 @@ def test_ids_in_any_form_uuid_accepts_are_found(notify_emulator: NotifyEmulator)
 
 
 def test_preview_with_an_empty_body(notify_emulator: NotifyEmulator) -> None:
-    from django_govuk_notify_outbox.emulator import TEMPLATE_PLAIN
+    from govuk_notify_emulator import TEMPLATE_PLAIN
 
     resp = call(notify_emulator, "POST", f"/v2/template/{TEMPLATE_PLAIN}/preview", data=b"")
     assert resp.status_code == 200

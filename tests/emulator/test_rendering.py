@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 import requests
 
-from django_govuk_notify_outbox.emulator import DEFAULT_SERVICE_ID, NotifyEmulator
+from govuk_notify_emulator import DEFAULT_SERVICE_ID, NotifyEmulator
 
 from .helpers import call, errors, raw_token, send, split_key
 

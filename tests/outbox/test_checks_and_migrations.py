@@ -118,6 +118,7 @@ def test_defaults_are_the_documented_ones(settings: SettingsWrapper) -> None:
     assert s.show_personalisation_in_admin is False
 
 
+@pytest.mark.django_db  # Django 6.1's check also runs the database checks
 def test_manage_py_check_reports_the_errors(settings: SettingsWrapper) -> None:
     settings.GOVUK_NOTIFY_API_KEY = "broken"
     from django.core.management.base import SystemCheckError

@@ -40,6 +40,10 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name="emailmessage",
+            index=models.Index(fields=["template_id"], name="ngo_msg_template"),
+        ),
+        migrations.AddIndex(
+            model_name="emailmessage",
             index=models.Index(fields=["priority", "next_action_at"], name="ngo_msg_priority_due"),
         ),
     ]

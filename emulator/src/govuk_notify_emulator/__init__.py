@@ -5,7 +5,7 @@
         ...
         assert notify.notifications()[0]["status"] == "created"
 
-The emulator runs as a subprocess (``python -m django_govuk_notify_outbox.emulator``, or
+The emulator runs as a subprocess (``python -m govuk_notify_emulator``, or
 the executable named by the ``NOTIFY_EMULATOR_BIN`` environment variable, e.g. an
 AddressSanitizer build). Only the standard library is used here.
 """
@@ -103,7 +103,7 @@ class NotifyEmulator:
     def command(self) -> list[str]:
         """The command line that starts the emulator."""
         binary = os.environ.get("NOTIFY_EMULATOR_BIN")
-        cmd = [binary] if binary else [sys.executable, "-m", "django_govuk_notify_outbox.emulator"]
+        cmd = [binary] if binary else [sys.executable, "-m", "govuk_notify_emulator"]
         cmd += ["--port", "0"]
         if self._config is not None:
             if isinstance(self._config, Mapping):

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from django_govuk_notify_outbox.emulator import NotifyEmulator
+from govuk_notify_emulator import NotifyEmulator
 
 EmulatorFactory = Callable[..., NotifyEmulator]
 

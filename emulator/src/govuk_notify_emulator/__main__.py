@@ -1,10 +1,10 @@
-"""``python -m django_govuk_notify_outbox.emulator``: run the Notify emulator."""
+"""``python -m govuk_notify_emulator``: run the Notify emulator."""
 
 from __future__ import annotations
 
 import sys
 
-from django_govuk_notify_outbox.emulator._emulator import run
+from govuk_notify_emulator._emulator import run
 
 
 def main() -> int:

@@ -27,6 +27,7 @@
 #include "emu_callbacks.h"
 #include "emu_jwt.h"
 #include "emu_rules.h"
+#include "emu_origin.h"
 #include "emu_sanitise.h"
 #include "emu_store.h"
 #include "emu_template.h"
@@ -96,6 +97,7 @@ typedef struct req {
     unsigned status;
     int drop;
     int64_t delay_us;
+    int cors; /* a /v2/ response: Notify's CORS headers */
 } req;
 
 /* ---------------------------------------------------------------- helpers */
@@ -152,13 +154,18 @@ static void fault_count(emu_server *s, const char *name)
     pthread_mutex_unlock(&s->stats_lock);
 }
 
-/* Adds Notify's after_request headers. */
-static void add_headers(struct MHD_Response *resp, const char *content_type)
+/* Adds Notify's after_request headers. The CORS ones only on /v2/ (cors),
+ * whose every route wants a signed token: the web page and /_emulator/
+ * (no authentication, secrets in /_emulator/config) allow no other origin. */
+static void add_headers(struct MHD_Response *resp, const char *content_type, int cors)
 {
     MHD_add_response_header(resp, "Content-Type", content_type);
-    MHD_add_response_header(resp, "Access-Control-Allow-Origin", "*");
-    MHD_add_response_header(resp, "Access-Control-Allow-Headers", "Content-Type,Authorization");
-    MHD_add_response_header(resp, "Access-Control-Allow-Methods", "GET,PUT,POST,DELETE");
+    if (cors) {
+        MHD_add_response_header(resp, "Access-Control-Allow-Origin", "*");
+        MHD_add_response_header(resp, "Access-Control-Allow-Headers",
+                                "Content-Type,Authorization");
+        MHD_add_response_header(resp, "Access-Control-Allow-Methods", "GET,PUT,POST,DELETE");
+    }
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
     MHD_add_response_header(resp, "X-Frame-Options", "SAMEORIGIN");
     MHD_add_response_header(resp, "X-Permitted-Cross-Domain-Policies", "none");
@@ -188,7 +195,7 @@ static void respond_raw(req *r, unsigned status, char *data, size_t len, const c
     }
     r->status = status;
     if (r->resp)
-        add_headers(r->resp, ctype);
+        add_headers(r->resp, ctype, r->cors);
 }
 
 /* Responds with a JSON value (reference stolen; NULL means OOM). */
@@ -416,12 +423,21 @@ static const char *key_type_upper(int type)
 
 /* Rate limit (token bucket, shared by every POST /v2/notifications/<type>)
  * and, for emails, the daily email limit, before the body is read (§2.2
- * step 2). Returns 0, or -1 with a 429 response set. */
-static int check_limits(emu_server *s, req *r, const auth_result *a, int email)
+ * step 2). The daily check and the count are one step under the service's
+ * lock: a request that passes reserves its place in today's count, so
+ * concurrent requests never take the count past the limit; post_email gives
+ * the place back (release_daily) when it stores nothing. *reserved is set to
+ * the UTC day reserved, or -1. Returns 0, or -1 with a 429 response set. */
+static int check_limits(emu_server *s, req *r, const auth_result *a, int email,
+                        int64_t *reserved)
 {
     svc_state *st = &s->svc[a->svc_index];
     int64_t now = emu_now_us();
     char msg[160];
+    int counted = email && a->key_type != EMU_KEY_TEST;
+    int limited = counted && a->svc->email_message_limit > 0;
+    if (reserved)
+        *reserved = -1;
     pthread_mutex_lock(&st->lock);
     int ok = emu_bucket_take(&st->buckets[a->key_type], (double)now / 1e6);
     int64_t day = now / 86400000000LL;
@@ -429,7 +445,11 @@ static int check_limits(emu_server *s, req *r, const auth_result *a, int email)
         st->day = day;
         st->daily = 0;
     }
-    long daily = st->daily;
+    int over = ok && limited && st->daily + 1 > a->svc->email_message_limit;
+    if (ok && !over && counted && reserved) {
+        st->daily++;
+        *reserved = day;
+    }
     pthread_mutex_unlock(&st->lock);
     if (!ok) {
         snprintf(msg, sizeof(msg),
@@ -438,14 +458,26 @@ static int check_limits(emu_server *s, req *r, const auth_result *a, int email)
         respond_error(r, 429, "RateLimitError", msg);
         return -1;
     }
-    if (email && a->key_type != EMU_KEY_TEST && a->svc->email_message_limit > 0 &&
-        daily + 1 > a->svc->email_message_limit) {
+    if (over) {
         snprintf(msg, sizeof(msg), "Exceeded send limits (email: %ld) for today",
                  a->svc->email_message_limit);
         respond_error(r, 429, "TooManyRequestsError", msg);
         return -1;
     }
     return 0;
+}
+
+/* Gives back a place check_limits reserved in the count of UTC day `day`
+ * (nothing when day is -1 or the count has since moved to another day). */
+static void release_daily(emu_server *s, const auth_result *a, int64_t day)
+{
+    if (day < 0)
+        return;
+    svc_state *st = &s->svc[a->svc_index];
+    pthread_mutex_lock(&st->lock);
+    if (st->day == day && st->daily > 0)
+        st->daily--;
+    pthread_mutex_unlock(&st->lock);
 }
 
 /* Strips ASCII whitespace around s into a new string (caller frees). */
@@ -535,18 +567,30 @@ static const emu_template *usable_template(req *r, const emu_service *svc, const
     return t;
 }
 
+static int post_email_reserved(emu_server *s, req *r, const auth_result *a, const char *root);
+
 /* POST /v2/notifications/email (§2.2). Returns 1 when a notification was
- * stored. */
+ * stored; a daily place reserved by check_limits is kept only then. */
 static int post_email(emu_server *s, struct MHD_Connection *conn, req *r, const auth_result *a,
                       const char *root)
 {
-    if (check_limits(s, r, a, 1))
+    (void)conn;
+    int64_t day = -1;
+    if (check_limits(s, r, a, 1, &day))
         return 0;
+    int stored = post_email_reserved(s, r, a, root);
+    if (!stored)
+        release_daily(s, a, day);
+    return stored;
+}
+
+/* post_email after the limits: validates, renders and stores. */
+static int post_email_reserved(emu_server *s, req *r, const auth_result *a, const char *root)
+{
     if (r->too_big) {
         respond_error(r, 413, "BadRequestError", "Request entity too large");
         return 0;
     }
-    (void)conn;
     json_t *body = emu_parse_body(r->body.data ? r->body.data : "", r->body.len);
     if (!body) {
         respond_error(r, 400, "BadRequestError", "Invalid JSON supplied in POST data");
@@ -653,13 +697,7 @@ static int post_email(emu_server *s, struct MHD_Connection *conn, req *r, const 
             respond_json(r, 500, NULL);
             goto done;
         }
-        stored = 1;
-        if (a->key_type != EMU_KEY_TEST) {
-            svc_state *st = &s->svc[a->svc_index];
-            pthread_mutex_lock(&st->lock);
-            st->daily++;
-            pthread_mutex_unlock(&st->lock);
-        }
+        stored = 1; /* keeps the daily place check_limits reserved */
     }
     emu_buf from, turi, nuri;
     emu_buf_init(&from);
@@ -1145,7 +1183,22 @@ static void control_put_faults(emu_server *s, req *r)
     respond_json(r, 200, faults_json(s));
 }
 
-/* The web page at /: every notification newest first (the 500 newest). */
+#define WEB_ROWS 500
+
+/* The CSS class of a status on the web page: its colour (GOV.UK tag
+ * colours: grey created, blue sending, green delivered, red failures). */
+static const char *status_class(int status)
+{
+    switch (status) {
+    case EMU_STATUS_CREATED: return "st-created";
+    case EMU_STATUS_SENDING: return "st-sending";
+    case EMU_STATUS_DELIVERED: return "st-delivered";
+    default: return "st-failed";
+    }
+}
+
+/* The web page at /: the WEB_ROWS newest notifications, newest first, and a
+ * line saying so when more are stored. */
 static void web_page(emu_server *s, req *r)
 {
     emu_buf b;
@@ -1160,17 +1213,28 @@ static void web_page(emu_server *s, req *r)
                  "vertical-align:top}"
                  "pre{white-space:pre-wrap;margin:0;font-family:inherit}"
                  ".msg{min-width:20em}.status{font-weight:bold}"
+                 ".status span{display:inline-block;padding:.1em .4em}"
+                 ".st-created span{background:#f3f2f1;color:#383f43}"
+                 ".st-sending span{background:#d2e2f1;color:#0c2d4a}"
+                 ".st-delivered span{background:#cce2d8;color:#005a30}"
+                 ".st-failed span{background:#f4cdc6;color:#942514}"
+                 ".truncated{font-weight:bold;color:#505a5f}"
                  ".small{font-size:.8em;color:#505a5f}"
                  ".id{font-family:monospace;font-size:.75em}</style></head><body>"
                  "<h1>GOV.UK Notify emulator</h1>");
     emu_store_lock(&s->store);
     emu_buf_addf(&b, "<p>%zu notifications stored, newest first. This page refreshes itself.</p>",
                  s->store.count);
+    if (s->store.count > WEB_ROWS)
+        emu_buf_addf(&b,
+                     "<p class=\"truncated\">Showing only the newest %d of %zu notifications; "
+                     "GET /_emulator/notifications returns them all.</p>",
+                     WEB_ROWS, s->store.count);
     emu_buf_adds(&b, "<table><thead><tr><th>Recipient</th><th>Subject and body</th>"
                      "<th>Status</th><th>Reference</th><th>Key type</th><th>Created</th>"
                      "<th>Sent</th><th>Completed</th><th>Id</th></tr></thead><tbody>");
     int shown = 0;
-    for (emu_notification *n = s->store.newest; n && shown < 500; n = n->older, shown++) {
+    for (emu_notification *n = s->store.newest; n && shown < WEB_ROWS; n = n->older, shown++) {
         char created[32], sent[32], updated[32];
         emu_iso_time(n->created_us, created);
         emu_iso_time(n->sent_us, sent);
@@ -1181,7 +1245,8 @@ static void web_page(emu_server *s, req *r)
         emu_buf_add_html(&b, n->subject);
         emu_buf_adds(&b, "</strong><pre>");
         emu_buf_add_html(&b, n->body);
-        emu_buf_addf(&b, "</pre></td><td class=\"status\">%s</td><td>", emu_status_name(n->status));
+        emu_buf_addf(&b, "</pre></td><td class=\"status %s\"><span>%s</span></td><td>",
+                     status_class(n->status), emu_status_name(n->status));
         emu_buf_add_html(&b, n->reference ? n->reference : "");
         emu_buf_addf(&b,
                      "</td><td>%s</td><td class=\"small\">%s</td><td class=\"small\">%s</td>"
@@ -1329,12 +1394,12 @@ static void route_v2(emu_server *s, struct MHD_Connection *conn, req *r, const c
         switch (kind) {
         case R_EMAIL: post_email(s, conn, r, &a, root); break;
         case R_SMS:
-            if (!check_limits(s, r, &a, 0))
+            if (!check_limits(s, r, &a, 0, NULL))
                 respond_error(r, 400, "BadRequestError",
                               "Service is not allowed to send text messages");
             break;
         case R_LETTER:
-            if (!check_limits(s, r, &a, 0))
+            if (!check_limits(s, r, &a, 0, NULL))
                 respond_error(r, 400, "BadRequestError", "Service is not allowed to send letters");
             break;
         case R_LIST: list_notifications(s, conn, r, &a, root); break;
@@ -1425,6 +1490,16 @@ static void handle(emu_server *s, struct MHD_Connection *conn, req *r, const cha
     char *seg[8];
     int nseg = split_path(url, buf, sizeof(buf), seg, 8);
     const char *host = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Host");
+    const char *origin = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Origin");
+    if (!emu_host_allowed(host, s->bound_host) || !emu_origin_allowed(origin, s->bound_host)) {
+        /* DNS rebinding or a cross-site request: answer nothing of substance. */
+        respond_legacy(r, 403,
+                       "The Notify emulator answers only requests for localhost, 127.0.0.0/8 "
+                       "and [::1] (Host and Origin headers), or for the address given with "
+                       "--host.");
+        record(s, r, "rejected (Host or Origin)");
+        return;
+    }
     char *root = emu_url_root(host, s->bound_host, s->port);
     if (!root) {
         respond_json(r, 500, NULL);
@@ -1440,6 +1515,7 @@ static void handle(emu_server *s, struct MHD_Connection *conn, req *r, const cha
             respond_legacy(r, 405, MSG_405);
         record(s, r, "GET /");
     } else if (!strcmp(seg[0], "v2")) {
+        r->cors = 1;
         route_v2(s, conn, r, method, seg, nseg, root);
     } else if (!strcmp(seg[0], "_emulator")) {
         route_control(s, r, method, seg, nseg, root);

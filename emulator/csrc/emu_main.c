@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "emu_config.h"
+#include "emu_origin.h"
 #include "emu_server.h"
 #include "emu_util.h"
 
@@ -22,7 +23,7 @@ static void on_signal(int sig)
 
 static const char usage[] =
     "usage: notify-emulator [options]\n"
-    "       python -m django_govuk_notify_outbox.emulator [options]\n"
+    "       python -m govuk_notify_emulator [options]\n"
     "\n"
     "A GOV.UK Notify API (v2, email) emulator for tests and development.\n"
     "On start it prints NOTIFY_BASE_URL, NOTIFY_API_KEY_LIVE, NOTIFY_API_KEY_TEAM,\n"
@@ -30,7 +31,9 @@ static const char usage[] =
     "until SIGINT or SIGTERM. Flags override the --config file.\n"
     "\n"
     "Server:\n"
-    "  --host HOST                      address to listen on (default 127.0.0.1)\n"
+    "  --host HOST                      address to listen on (default 127.0.0.1); requests\n"
+    "                                   must name a loopback host (localhost, 127.0.0.0/8,\n"
+    "                                   [::1]) or HOST in Host and Origin\n"
     "  --port PORT                      port; 0 picks a free one (default 0)\n"
     "  --threads N                      HTTP worker threads (default 2)\n"
     "  --config FILE                    JSON configuration (services, keys, templates,\n"
@@ -300,6 +303,16 @@ int emu_main(int argc, char **argv)
         return 1;
     }
     emu_errors_free(&errs);
+    const char *host = emu_server_config(s)->host;
+    if (!emu_bind_is_loopback(host))
+        fprintf(stderr,
+                "notify-emulator: warning: listening on %s, beyond loopback: anyone who can "
+                "reach this address can read the API keys at /_emulator/config, change "
+                "statuses and faults, and send with them%s. Use --host 127.0.0.1 unless you "
+                "mean it.\n",
+                host,
+                emu_bind_is_wildcard(host) ? " (and requests for any host name are answered)"
+                                           : "");
     print_startup(emu_server_config(s), emu_server_port(s));
     while (!stop_requested) {
         struct timespec ts = {0, 50 * 1000 * 1000};

@@ -1,5 +1,5 @@
 /* The emulator's entry point, shared by the notify-emulator executable and
- * the Python module django_govuk_notify_outbox.emulator._emulator. */
+ * the Python module govuk_notify_emulator._emulator. */
 #ifndef EMU_MAIN_H
 #define EMU_MAIN_H
 

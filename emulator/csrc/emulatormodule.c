@@ -1,4 +1,4 @@
-/* django_govuk_notify_outbox.emulator._emulator: runs the Notify emulator
+/* govuk_notify_emulator._emulator: runs the Notify emulator
  * (csrc/emulator) inside the Python process. Argument conversion and the
  * GIL only; everything else is emu_main(). */
 #define PY_SSIZE_T_CLEAN
@@ -83,7 +83,7 @@ static PyModuleDef_Slot emulator_slots[] = {
 
 static struct PyModuleDef emulator_module = {
     PyModuleDef_HEAD_INIT,
-    .m_name = "django_govuk_notify_outbox.emulator._emulator",
+    .m_name = "govuk_notify_emulator._emulator",
     .m_doc = "The GOV.UK Notify emulator (C, libmicrohttpd).",
     .m_size = 0,
     .m_methods = emulator_methods,

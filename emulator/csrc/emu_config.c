@@ -1,5 +1,6 @@
 /* Configuration: defaults, JSON loading and dumping (see emu_config.h). */
 #include "emu_config.h"
+#include "emu_origin.h"
 
 #include <ctype.h>
 #include <math.h>
@@ -324,6 +325,11 @@ static int load_service(emu_service *s, json_t *o, size_t idx, emu_errors *errs)
         get_str(o, "callback_bearer_token", FIELD("callback_bearer_token"),
                 &s->callback_bearer_token, errs))
         return -1;
+    if (s->callback_url && !emu_callback_url_allowed(s->callback_url)) {
+        emu_errors_add(errs, "ConfigError", "%s must be an http:// or https:// URL",
+                       FIELD("callback_url"));
+        return -1;
+    }
     if (s->callback_url && !s->callback_bearer_token) {
         emu_errors_add(errs, "ConfigError", "%s is required with a callback_url",
                        FIELD("callback_bearer_token"));

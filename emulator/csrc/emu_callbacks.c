@@ -76,6 +76,10 @@ static int job_prepare(emu_callbacks *c, cb_job *j)
         j->headers = h2;
     }
     curl_easy_setopt(j->easy, CURLOPT_URL, j->url);
+    /* Only HTTP(S), even if a URL of another scheme got this far; no redirects. */
+    curl_easy_setopt(j->easy, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(j->easy, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(j->easy, CURLOPT_FOLLOWLOCATION, 0L);
     curl_easy_setopt(j->easy, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(j->easy, CURLOPT_HTTPHEADER, j->headers);
     curl_easy_setopt(j->easy, CURLOPT_POSTFIELDS, j->body);
