@@ -148,7 +148,6 @@ def apply(receipt: Receipt, settings: conf.OutboxSettings) -> bool:
         event = EmailEvent(
             message_id=pk,
             kind=EmailEvent.Kind.RECEIPT,
-            outcome=receipt.status or "complaint",
             detail=change.note if change is not None else f"Receipt: {receipt.status}",
         )
         return [writer.mark_status(event, state, change) if change else event]
