@@ -58,4 +58,3 @@ def now_value(using: str) -> DbNow | datetime:
     if connections[using].vendor == "sqlite":
         return datetime.now(dt_timezone.utc)
     return DbNow()
-
