@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import hmac
-import json
 import logging
 import uuid
 from collections.abc import Mapping
@@ -17,7 +16,7 @@ from typing import Any
 
 from django.db import router
 
-from . import conf
+from . import _json, conf
 from .engine import decide, writer
 from .engine.clock import db_now
 from .engine.decide import Change, State
@@ -76,8 +75,8 @@ def parse(raw: bytes) -> Receipt:
     if len(raw) > MAX_BODY_BYTES:
         raise ReceiptError(f"the body is larger than {MAX_BODY_BYTES} bytes")
     try:
-        body = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError, RecursionError):
+        body = _json.loads(raw)
+    except ValueError:
         raise ReceiptError("the body is not JSON") from None
     if not isinstance(body, dict):
         raise ReceiptError("the body must be a JSON object")
