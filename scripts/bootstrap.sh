@@ -15,7 +15,7 @@ BUILD_PACKAGES=(build-essential pkg-config python3-dev python3-venv
 # What only the test suite needs: clang + libFuzzer, MariaDB client headers
 # for mysqlclient, Chromium for the admin browser test, nghttpx for HTTP/2,
 # debootstrap for the no-compiler wheel test.
-TEST_PACKAGES=(clang libclang-rt-14-dev default-libmysqlclient-dev chromium nghttp2-server
+TEST_PACKAGES=(clang clang-format libclang-rt-14-dev default-libmysqlclient-dev chromium nghttp2-server
     debootstrap)
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }

@@ -18,22 +18,22 @@
 
 enum {
     NGO_OK = 0,
-    NGO_EKEY_TOO_SHORT = -1,      /* API key shorter than service id + secret */
-    NGO_EKEY_SEPARATOR = -2,      /* a '-' is missing between the parts */
-    NGO_EKEY_SERVICE_ID = -3,     /* service id part is not a UUID */
-    NGO_EKEY_SECRET = -4,         /* secret part is not a UUID */
-    NGO_ENOBUFS = -5,             /* caller's output buffer is too small */
-    NGO_ENOMEM = -6,              /* an allocation failed */
-    NGO_ECRYPTO = -7,             /* OpenSSL failed (error queue drained) */
-    NGO_EINVAL = -8,              /* invalid argument */
-    NGO_ECURL = -9,               /* libcurl refused to set up a handle */
-    NGO_EINTERRUPTED = -10,       /* the check callback asked to stop */
-    NGO_EBASE_URL = -11,          /* base URL is not http(s)://host[...] */
-    NGO_EDECODE = -12,            /* invalid base64url input */
-    NGO_EDEADLINE = -13,          /* the send-by deadline passed before the
+    NGO_EKEY_TOO_SHORT = -1,  /* API key shorter than service id + secret */
+    NGO_EKEY_SEPARATOR = -2,  /* a '-' is missing between the parts */
+    NGO_EKEY_SERVICE_ID = -3, /* service id part is not a UUID */
+    NGO_EKEY_SECRET = -4,     /* secret part is not a UUID */
+    NGO_ENOBUFS = -5,         /* caller's output buffer is too small */
+    NGO_ENOMEM = -6,          /* an allocation failed */
+    NGO_ECRYPTO = -7,         /* OpenSSL failed (error queue drained) */
+    NGO_EINVAL = -8,          /* invalid argument */
+    NGO_ECURL = -9,           /* libcurl refused to set up a handle */
+    NGO_EINTERRUPTED = -10,   /* the check callback asked to stop */
+    NGO_EBASE_URL = -11,      /* base URL is not http(s)://host[...] */
+    NGO_EDECODE = -12,        /* invalid base64url input */
+    NGO_EDEADLINE = -13,      /* the send-by deadline passed before the
                                      request was handed to libcurl */
-    NGO_EBODY_LIMIT = -14,        /* a response exceeded the per-response cap */
-    NGO_EMEMORY_LIMIT = -15,      /* the client's cap on response bytes held
+    NGO_EBODY_LIMIT = -14,    /* a response exceeded the per-response cap */
+    NGO_EMEMORY_LIMIT = -15,  /* the client's cap on response bytes held
                                      by transfers in flight was reached */
 };
 
@@ -48,14 +48,14 @@ const char *ngo_strerror(int err);
  * before the service id. Both ids must be canonical UUID text
  * (8-4-4-4-12 hex digits, either case). */
 
-#define NGO_UUID_LEN 36
+#define NGO_UUID_LEN    36
 #define NGO_KEY_MIN_LEN (NGO_UUID_LEN + 1 + NGO_UUID_LEN)
 
 typedef struct ngo_apikey {
-    const char *name;        /* points into the caller's key */
-    size_t name_len;         /* 0 when the key is just service_id-secret */
-    const char *service_id;  /* NGO_UUID_LEN characters, not terminated */
-    const char *secret;      /* NGO_UUID_LEN characters, not terminated */
+    const char *name;       /* points into the caller's key */
+    size_t name_len;        /* 0 when the key is just service_id-secret */
+    const char *service_id; /* NGO_UUID_LEN characters, not terminated */
+    const char *secret;     /* NGO_UUID_LEN characters, not terminated */
 } ngo_apikey;
 
 /* Splits key[0..len) into its parts; the out fields point into key.
@@ -93,13 +93,13 @@ int ngo_hmac_sha256(const char *key, size_t key_len, const char *msg, size_t msg
  * keys), claims {"iss":"<service id>","iat":<iat>}. The secret is used as
  * the HMAC key exactly as its text. */
 
-#define NGO_JWT_MAX 256  /* enough for any token ngo_jwt_sign produces */
+#define NGO_JWT_MAX 256 /* enough for any token ngo_jwt_sign produces */
 
 /* Signs a token into out (NUL-terminated). service_id must be
  * NGO_UUID_LEN characters. Returns the token length, NGO_ENOBUFS,
  * NGO_EINVAL or NGO_ECRYPTO (the OpenSSL error queue is drained). */
-long ngo_jwt_sign(const char *service_id, const char *secret, size_t secret_len,
-                  int64_t iat, char *out, size_t cap);
+long ngo_jwt_sign(const char *service_id, const char *secret, size_t secret_len, int64_t iat,
+                  char *out, size_t cap);
 
 /* ---- Client-side token bucket (notify-api.md §5.1) -----------------------
  * Mirrors Notify's bucket so that a batch never provokes a 429 by itself:
@@ -110,21 +110,20 @@ long ngo_jwt_sign(const char *service_id, const char *secret, size_t secret_len,
  * NGO_BUCKET_SLACK slower and NGO_BUCKET_RESERVE extra tokens are kept.
  * The clock is caller-supplied (seconds, monotonic) so tests drive it. */
 
-#define NGO_BUCKET_SLACK 0.95
+#define NGO_BUCKET_SLACK   0.95
 #define NGO_BUCKET_RESERVE 2
 
 typedef struct ngo_bucket {
-    int enabled;             /* 0: every take succeeds */
-    double refill_per_sec;   /* rate_per_minute / 60 */
+    int enabled;           /* 0: every take succeeds */
+    double refill_per_sec; /* rate_per_minute / 60 */
     long capacity;
     long tokens;
-    double replenished_at;   /* caller's clock */
+    double replenished_at; /* caller's clock */
 } ngo_bucket;
 
 /* Sets up a full bucket at time now. rate_per_minute == 0 or burst == 0
  * turns it off. */
-void ngo_bucket_init(ngo_bucket *b, unsigned long rate_per_minute,
-                     unsigned long burst, double now);
+void ngo_bucket_init(ngo_bucket *b, unsigned long rate_per_minute, unsigned long burst, double now);
 
 /* Spends one token at time now. Returns 0 when the request may go now, or
  * 1 with *wait set to the seconds until a retry can succeed (> 0). */
@@ -133,13 +132,13 @@ int ngo_bucket_take(ngo_bucket *b, double now, double *wait);
 /* ---- Outcome classification (docs/design.md §1) ------------------------ */
 
 typedef enum ngo_outcome {
-    NGO_ACCEPTED = 0,   /* HTTP 2xx, complete response */
-    NGO_REJECTED = 1,   /* HTTP 4xx except 429 (and the clock error) */
-    NGO_THROTTLED = 2,  /* HTTP 429 */
-    NGO_NOT_SENT = 3,   /* failed before any byte of the request left, never
+    NGO_ACCEPTED = 0,  /* HTTP 2xx, complete response */
+    NGO_REJECTED = 1,  /* HTTP 4xx except 429 (and the clock error) */
+    NGO_THROTTLED = 2, /* HTTP 429 */
+    NGO_NOT_SENT = 3,  /* failed before any byte of the request left, never
                            started (send-by deadline), or refused by Notify's
                            clock check, which runs before anything is stored */
-    NGO_UNKNOWN = 4,    /* anything else: Notify may have stored it */
+    NGO_UNKNOWN = 4,   /* anything else: Notify may have stored it */
 } ngo_outcome;
 
 /* The message of Notify's 403 for a token whose iat is outside its ±30 s
@@ -149,15 +148,15 @@ typedef enum ngo_outcome {
 
 /* What libcurl reported about one finished transfer. */
 typedef struct ngo_facts {
-    int curl_code;        /* CURLcode */
-    long http_status;     /* CURLINFO_RESPONSE_CODE, 0 when none */
-    long request_size;    /* CURLINFO_REQUEST_SIZE: request bytes sent; 0 is
+    int curl_code;       /* CURLcode */
+    long http_status;    /* CURLINFO_RESPONSE_CODE, 0 when none */
+    long request_size;   /* CURLINFO_REQUEST_SIZE: request bytes sent; 0 is
                              what proves nothing left (it stays 0 through TCP
                              and TLS set-up) */
-    double connect_time;  /* CURLINFO_CONNECT_TIME, 0 when never connected:
+    double connect_time; /* CURLINFO_CONNECT_TIME, 0 when never connected:
                              recorded for diagnosis; a timeout after connecting
                              but before sending is still not_sent */
-    const char *body;     /* the response body received (may be cut off), or
+    const char *body;    /* the response body received (may be cut off), or
                              NULL; read only to recognise Notify's clock error */
     size_t body_len;
 } ngo_facts;
@@ -189,17 +188,17 @@ int ngo_multi_new(ngo_multi **out);
 void ngo_multi_free(ngo_multi *m);
 
 typedef struct ngo_client_config {
-    const char *base_url;        /* http(s)://host[:port][/path] */
-    const char *api_key;         /* parsed with ngo_apikey_parse */
+    const char *base_url; /* http(s)://host[:port][/path] */
+    const char *api_key;  /* parsed with ngo_apikey_parse */
     size_t api_key_len;
-    const char *user_agent;      /* sent as User-Agent */
-    long timeout_ms;             /* whole transfer, > 0 */
-    long connect_timeout_ms;     /* TCP + TLS set-up, > 0 */
+    const char *user_agent;        /* sent as User-Agent */
+    long timeout_ms;               /* whole transfer, > 0 */
+    long connect_timeout_ms;       /* TCP + TLS set-up, > 0 */
     unsigned long rate_per_minute; /* 0: no client-side rate limit */
     unsigned long burst;
-    unsigned max_in_flight;      /* >= 1 */
-    const char *ca_bundle;       /* PEM file or NULL for the system store */
-    size_t max_response_total;   /* cap on response bytes held by this
+    unsigned max_in_flight;    /* >= 1 */
+    const char *ca_bundle;     /* PEM file or NULL for the system store */
+    size_t max_response_total; /* cap on response bytes held by this
                                     client's transfers in flight together;
                                     0: NGO_RESPONSE_TOTAL_MAX */
 } ngo_client_config;
@@ -218,22 +217,22 @@ int ngo_client_new(const ngo_client_config *cfg, ngo_client **out);
 void ngo_client_free(ngo_client *c);
 
 typedef struct ngo_request {
-    const char *method;      /* "GET", "POST", "PUT", "DELETE", ... */
-    const char *path;        /* resolved against base_url like urljoin */
-    const uint8_t *body;     /* NULL: no body */
+    const char *method;  /* "GET", "POST", "PUT", "DELETE", ... */
+    const char *path;    /* resolved against base_url like urljoin */
+    const uint8_t *body; /* NULL: no body */
     size_t body_len;
 } ngo_request;
 
-#define NGO_ERRTEXT_MAX 256  /* CURL_ERROR_SIZE */
+#define NGO_ERRTEXT_MAX 256 /* CURL_ERROR_SIZE */
 
 typedef struct ngo_result {
     ngo_outcome outcome;
-    long http_status;        /* 0 when no response status was received */
-    char *body;              /* malloc'd and NUL-terminated, or NULL when empty;
+    long http_status; /* 0 when no response status was received */
+    char *body;       /* malloc'd and NUL-terminated, or NULL when empty;
                                 freed by ngo_result_clear */
     size_t body_len;
     char error[NGO_ERRTEXT_MAX]; /* curl's error text, "" when none */
-    double elapsed;          /* seconds */
+    double elapsed;              /* seconds */
     int curl_code;
 } ngo_result;
 
@@ -246,9 +245,9 @@ typedef int (*ngo_check_fn)(void *arg);
 
 /* Per-batch options of ngo_perform; NULL means all defaults. */
 typedef struct ngo_perform_opts {
-    int has_iat;        /* 1: sign every request's JWT with iat below */
-    int64_t iat;        /* epoch seconds; otherwise time(NULL) per request */
-    double not_after;   /* > 0: a deadline on CLOCK_MONOTONIC (ngo__now,
+    int has_iat;      /* 1: sign every request's JWT with iat below */
+    int64_t iat;      /* epoch seconds; otherwise time(NULL) per request */
+    double not_after; /* > 0: a deadline on CLOCK_MONOTONIC (ngo__now,
                            Python's time.monotonic()). A request not yet
                            handed to libcurl by then is not started: its
                            outcome is not_sent with NGO_EDEADLINE's text.
@@ -274,8 +273,7 @@ double ngo_now(void);
  * (buffer capacity counted). A transfer over either cap is cut off: its
  * body is dropped, its error text says which cap, and its outcome follows
  * from the status received (a 2xx POST cut off is unknown). */
-int ngo_perform(ngo_multi *m, ngo_client *c, const ngo_request *reqs, size_t n,
-                ngo_result *results, const ngo_perform_opts *opts,
-                ngo_check_fn check, void *arg);
+int ngo_perform(ngo_multi *m, ngo_client *c, const ngo_request *reqs, size_t n, ngo_result *results,
+                const ngo_perform_opts *opts, ngo_check_fn check, void *arg);
 
 #endif

@@ -4,7 +4,7 @@
 /* Returns a static string; never caller data. */
 const char *ngo_strerror(int err)
 {
-    switch(err) {
+    switch (err) {
     case NGO_OK:
         return "success";
     case NGO_EKEY_TOO_SHORT:

@@ -13,7 +13,7 @@
 
 /* A growable byte buffer that always keeps a NUL after its data. */
 typedef struct ngo__buf {
-    char *data;      /* malloc'd or NULL */
+    char *data; /* malloc'd or NULL */
     size_t len;
     size_t cap;
 } ngo__buf;

@@ -9,7 +9,7 @@
 /* 1 when code can only happen before any request byte is written. */
 static int ngo__fails_before_sending(int code)
 {
-    switch(code) {
+    switch (code) {
     case CURLE_UNSUPPORTED_PROTOCOL:
     case CURLE_URL_MALFORMAT:
     case CURLE_COULDNT_RESOLVE_PROXY:
@@ -38,10 +38,10 @@ static int ngo__contains(const char *hay, size_t hlen, const char *needle, size_
 {
     size_t i;
 
-    if(nlen > hlen)
+    if (nlen > hlen)
         return 0;
-    for(i = 0; i + nlen <= hlen; i++)
-        if(hay[i] == needle[0] && !memcmp(hay + i, needle, nlen))
+    for (i = 0; i + nlen <= hlen; i++)
+        if (hay[i] == needle[0] && !memcmp(hay + i, needle, nlen))
             return 1;
     return 0;
 }
@@ -53,7 +53,7 @@ int ngo_is_clock_error(const char *body, size_t len)
     static const char message[] = "\"" NGO_CLOCK_ERROR_MESSAGE "\"";
     static const char error[] = "\"AuthError\"";
 
-    if(!body)
+    if (!body)
         return 0;
     return ngo__contains(body, len, message, sizeof(message) - 1) &&
            ngo__contains(body, len, error, sizeof(error) - 1);
@@ -69,29 +69,29 @@ ngo_outcome ngo_classify(const ngo_facts *f)
     /* Notify authenticates (iat within ±30 s) before it reads the body:
      * this 403 proves the request was not stored, so it is safe to send
      * again with a fresh token, and it says nothing about the API key. */
-    if(s == 403 && ngo_is_clock_error(f->body, f->body_len))
+    if (s == 403 && ngo_is_clock_error(f->body, f->body_len))
         return NGO_NOT_SENT;
-    if(f->curl_code == CURLE_OK) {
-        if(s >= 200 && s <= 299)
+    if (f->curl_code == CURLE_OK) {
+        if (s >= 200 && s <= 299)
             return NGO_ACCEPTED;
-        if(s == 429)
+        if (s == 429)
             return NGO_THROTTLED;
-        if(s >= 400 && s <= 499)
+        if (s >= 400 && s <= 499)
             return NGO_REJECTED;
         return NGO_UNKNOWN;
     }
     /* The transfer failed. A 4xx status line still tells us Notify refused
      * the request, even if the body was cut off. A 2xx with a failed body
      * is unknown: we could not read what Notify stored. */
-    if(s == 429)
+    if (s == 429)
         return NGO_THROTTLED;
-    if(s >= 400 && s <= 499)
+    if (s >= 400 && s <= 499)
         return NGO_REJECTED;
-    if(s == 0 && f->request_size == 0) {
-        if(ngo__fails_before_sending(f->curl_code))
+    if (s == 0 && f->request_size == 0) {
+        if (ngo__fails_before_sending(f->curl_code))
             return NGO_NOT_SENT;
-        if(f->curl_code == CURLE_OPERATION_TIMEDOUT)
-            return NGO_NOT_SENT;  /* timed out connecting or in TLS set-up */
+        if (f->curl_code == CURLE_OPERATION_TIMEDOUT)
+            return NGO_NOT_SENT; /* timed out connecting or in TLS set-up */
     }
     return NGO_UNKNOWN;
 }
@@ -99,7 +99,7 @@ ngo_outcome ngo_classify(const ngo_facts *f)
 /* Returns the outcome's name as used by the Python API. */
 const char *ngo_outcome_name(ngo_outcome o)
 {
-    switch(o) {
+    switch (o) {
     case NGO_ACCEPTED:
         return "accepted";
     case NGO_REJECTED:

@@ -77,9 +77,9 @@ static void add_signed(emu_buf *b, const char *claims, size_t len)
     b64url(&tok, (const unsigned char *)claims, len);
     unsigned char mac[32];
     size_t mac_len = 0;
-    if (!tok.oom && EVP_Q_mac(NULL, "HMAC", NULL, "SHA256", NULL, secret, strlen(secret),
-                              (const unsigned char *)tok.data, tok.len, mac, sizeof(mac),
-                              &mac_len)) {
+    if (!tok.oom &&
+        EVP_Q_mac(NULL, "HMAC", NULL, "SHA256", NULL, secret, strlen(secret),
+                  (const unsigned char *)tok.data, tok.len, mac, sizeof(mac), &mac_len)) {
         emu_buf_adds(&tok, ".");
         b64url(&tok, mac, mac_len);
     }
@@ -114,10 +114,62 @@ static int touches_faults(const char *url, size_t len)
     return memmem(url, len, "ault", 4) != NULL || memchr(url, '%', path_len) != NULL;
 }
 
+/* Sends req[0..len) on a new connection and reads the whole answer; returns how
+ * many bytes came back, with the first of them in first[0..15]. */
+static size_t exchange(const char *req, size_t len, char first[16])
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0)
+        abort();
+    struct timeval tv = {30, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) != 0)
+        abort(); /* the emulator stopped listening */
+    size_t off = 0;
+    while (off < len) {
+        ssize_t n = send(fd, req + off, len - off, MSG_NOSIGNAL);
+        if (n <= 0)
+            break; /* it may answer (413, 400) and close before reading it all */
+        off += (size_t)n;
+    }
+    shutdown(fd, SHUT_WR);
+    char buf[4096];
+    size_t got = 0;
+    memset(first, 0, 16);
+    for (;;) {
+        ssize_t n = recv(fd, buf, sizeof(buf), 0);
+        if (n <= 0)
+            break;
+        if (got < 15)
+            memcpy(first + got, buf, (size_t)n < 15 - got ? (size_t)n : 15 - got);
+        got += (size_t)n;
+    }
+    close(fd);
+    return got;
+}
+
+/* Every 500 inputs the stored notifications are cleared, so the emulator's
+ * state (and the time its listings take) stays bounded however long it runs. */
+static void clear_now_and_then(void)
+{
+    static unsigned inputs;
+    if (++inputs % 500)
+        return;
+    static const char del[] = "DELETE /_emulator/notifications HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                              "Connection: close\r\nContent-Length: 0\r\n\r\n";
+    char first[16];
+    if (exchange(del, sizeof(del) - 1, first) == 0 || strncmp(first, "HTTP/1.1 2", 10) != 0)
+        abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (!server)
         start_server();
+    clear_now_and_then();
     const char *p = (const char *)data, *end = p + size;
     size_t mlen, ulen, hlen, olen, alen;
     const char *method = next_line(&p, end, &mlen);
@@ -164,37 +216,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     }
 
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    if (fd < 0)
-        abort();
-    struct timeval tv = {5, 0};
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) != 0)
-        abort(); /* the emulator stopped listening */
-    size_t off = 0;
-    while (off < req.len) {
-        ssize_t n = send(fd, req.data + off, req.len - off, MSG_NOSIGNAL);
-        if (n <= 0)
-            break; /* it may answer (413, 400) and close before reading it all */
-        off += (size_t)n;
-    }
-    shutdown(fd, SHUT_WR);
-    char buf[4096];
-    size_t got = 0;
-    char first[16] = {0};
-    for (;;) {
-        ssize_t n = recv(fd, buf, sizeof(buf), 0);
-        if (n <= 0)
-            break;
-        if (got < sizeof(first) - 1)
-            memcpy(first + got, buf, (size_t)n < sizeof(first) - 1 - got ? (size_t)n
-                                                                         : sizeof(first) - 1 - got);
-        got += (size_t)n;
-    }
-    close(fd);
+    char first[16];
+    size_t got = exchange(req.data, req.len, first);
     emu_buf_free(&req);
     /* Every request gets an answer (5xx only from an injected fault, and
      * faults are off). */

@@ -25,11 +25,11 @@ static void feed(ngo__sink *s, const char *piece, size_t len, const ngo__budget 
 {
     size_t before = s->buf.len, got;
 
-    if(s->cut)
+    if (s->cut)
         return;
     got = ngo__write_cb((char *)piece, 1, len, s);
     assert(got == len || got == 0);
-    if(!got) {
+    if (!got) {
         assert(s->cut == NGO_EMEMORY_LIMIT);
         assert(s->buf.len == before);
     }
@@ -50,7 +50,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     uint8_t *decoded;
     long n;
 
-    if(size < 4)
+    if (size < 4)
         return 0;
     f.curl_code = data[0] % (CURL_LAST + 1);
     f.http_status = ((long)data[1] << 8 | data[2]) % 1000;
@@ -60,11 +60,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     body = data + 4;
     body_len = size - 4;
 
-    for(off = 0; off < body_len; off += chunk) {
+    for (off = 0; off < body_len; off += chunk) {
         size_t len = body_len - off < chunk ? body_len - off : chunk;
         char *piece = malloc(len);
         size_t got;
-        if(!piece)
+        if (!piece)
             break;
         memcpy(piece, body + off, len);
         got = ngo__write_cb(piece, 1, len, &a);
@@ -80,7 +80,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     assert(!c.buf.len || !memcmp(c.buf.data, body, c.buf.len));
     assert(budget.used == b.buf.cap + c.buf.cap);
     /* A body under a quarter of the budget never needs cutting. */
-    if(body_len + 1 <= budget.max / 4)
+    if (body_len + 1 <= budget.max / 4)
         assert(!b.cut && !c.cut && b.buf.len == body_len && c.buf.len == body_len);
 
     /* The classifier sees the body as received. */
@@ -88,19 +88,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     f.body_len = a.buf.len;
     o = ngo_classify(&f);
     assert(o >= NGO_ACCEPTED && o <= NGO_UNKNOWN);
-    if(f.http_status == 403 && ngo_is_clock_error(f.body, f.body_len)) {
+    if (f.http_status == 403 && ngo_is_clock_error(f.body, f.body_len)) {
         assert(o == NGO_NOT_SENT);
-    }
-    else {
-        if(f.curl_code == CURLE_OK) {
+    } else {
+        if (f.curl_code == CURLE_OK) {
             assert((o == NGO_ACCEPTED) == (f.http_status >= 200 && f.http_status <= 299));
             assert((o == NGO_THROTTLED) == (f.http_status == 429));
             assert(o != NGO_NOT_SENT);
         }
-        if(o == NGO_NOT_SENT)
+        if (o == NGO_NOT_SENT)
             assert(f.request_size == 0 && f.http_status == 0 && f.curl_code != CURLE_OK);
     }
-    if(o == NGO_ACCEPTED)
+    if (o == NGO_ACCEPTED)
         assert(f.curl_code == CURLE_OK);
     assert(ngo_outcome_name(o)[0]);
     ngo__sink_free(&a);
@@ -109,12 +108,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     assert(budget.used == 0);
 
     decoded = malloc(body_len + 1);
-    if(decoded) {
+    if (decoded) {
         n = ngo_b64url_decode((const char *)body, body_len, decoded, body_len + 1);
         assert(n >= 0 || n == NGO_EDECODE);
-        if(n >= 0) {
+        if (n >= 0) {
             char *again = malloc(body_len + 2);
-            if(again) {
+            if (again) {
                 long m = ngo_b64url_encode(decoded, (size_t)n, again, body_len + 2);
                 assert(m == (long)body_len && !memcmp(again, body, body_len));
                 free(again);

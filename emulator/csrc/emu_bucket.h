@@ -4,10 +4,10 @@
 #define EMU_BUCKET_H
 
 typedef struct emu_bucket {
-    double tokens;      /* whole tokens in the bucket */
-    double last;        /* time of the last refill, seconds */
-    int rate_limit;     /* requests per minute; <= 0 disables */
-    int capacity;       /* min(ceil(rate_limit/3)+1, 1000) unless configured */
+    double tokens;  /* whole tokens in the bucket */
+    double last;    /* time of the last refill, seconds */
+    int rate_limit; /* requests per minute; <= 0 disables */
+    int capacity;   /* min(ceil(rate_limit/3)+1, 1000) unless configured */
 } emu_bucket;
 
 /* Starts full at time now. capacity <= 0 means Notify's formula. */

@@ -31,8 +31,8 @@ struct emu_callbacks {
     int max_retries;
     cb_job *fresh, *fresh_tail; /* new receipts, due now, in order */
     cb_job *pending;            /* retries waiting for their due time */
-    cb_job *inflight; /* added to the multi handle (sender thread only) */
-    uint64_t generation; /* bumped by clear: in-flight jobs of older ones are dropped */
+    cb_job *inflight;           /* added to the multi handle (sender thread only) */
+    uint64_t generation;        /* bumped by clear: in-flight jobs of older ones are dropped */
     emu_callback_stats stats;
 };
 
@@ -213,8 +213,7 @@ emu_callbacks *emu_callbacks_start(long timeout_ms, long retry_delay_ms, int max
     return c;
 }
 
-int emu_callbacks_enqueue(emu_callbacks *c, const char *url, const char *token,
-                          const char *body)
+int emu_callbacks_enqueue(emu_callbacks *c, const char *url, const char *token, const char *body)
 {
     cb_job *j = calloc(1, sizeof(*j));
     if (!j)

@@ -18,8 +18,7 @@ typedef struct emu_callback_stats {
 emu_callbacks *emu_callbacks_start(long timeout_ms, long retry_delay_ms, int max_retries);
 
 /* Queues one receipt; copies url, token and body. Returns 0 or -1 (OOM). */
-int emu_callbacks_enqueue(emu_callbacks *c, const char *url, const char *token,
-                          const char *body);
+int emu_callbacks_enqueue(emu_callbacks *c, const char *url, const char *token, const char *body);
 
 /* Drops receipts not yet delivered (control API clear). */
 void emu_callbacks_clear(emu_callbacks *c);

@@ -14,9 +14,12 @@
 const char *emu_key_type_name(int type)
 {
     switch (type) {
-    case EMU_KEY_TEAM: return "team";
-    case EMU_KEY_TEST: return "test";
-    default: return "normal";
+    case EMU_KEY_TEAM:
+        return "team";
+    case EMU_KEY_TEST:
+        return "test";
+    default:
+        return "normal";
     }
 }
 
@@ -179,18 +182,17 @@ int emu_config_defaults(emu_config *c)
         goto oom;
     if (add_template(s, EMU_TEMPLATE_WELCOME, "Welcome", "email", "Hello ((name))",
                      "Dear ((name)),\n\nYour reference is ((reference_number)).\n\nThanks", 1, 0) ||
-        add_template(s, EMU_TEMPLATE_CONDITIONAL, "Account reminder", "email",
-                     "Your account",
-                     "Hello ((name)),\n\n((has_account??You already have an account.))\n\nBye",
-                     2, 0) ||
+        add_template(s, EMU_TEMPLATE_CONDITIONAL, "Account reminder", "email", "Your account",
+                     "Hello ((name)),\n\n((has_account??You already have an account.))\n\nBye", 2,
+                     0) ||
         add_template(s, EMU_TEMPLATE_LIST, "Shopping list", "email", "Your order",
                      "You ordered:\n\n((items))\n\nTotal: ((total))", 1, 0) ||
         add_template(s, EMU_TEMPLATE_PLAIN, "Plain", "email", "A plain message",
                      "This message has no placeholders.", 1, 0) ||
         add_template(s, EMU_TEMPLATE_ARCHIVED, "Old welcome", "email", "Old hello ((name))",
                      "This template has been deleted.", 3, 1) ||
-        add_template(s, EMU_TEMPLATE_SMS, "Text message", "sms", NULL,
-                     "Your code is ((code))", 1, 0) ||
+        add_template(s, EMU_TEMPLATE_SMS, "Text message", "sms", NULL, "Your code is ((code))", 1,
+                     0) ||
         add_template(s, EMU_TEMPLATE_SUBJECT_BODY, "Subject and body", "email", "((subject))",
                      "((body))", 1, 0))
         goto oom;
@@ -280,7 +282,8 @@ static int get_strv(json_t *o, const char *key, const char *field, emu_strv *out
     strv_free(out);
     size_t i;
     json_t *item;
-    json_array_foreach(v, i, item) {
+    json_array_foreach(v, i, item)
+    {
         if (!json_is_string(item) || (uuids && !emu_uuid_valid(json_string_value(item)))) {
             emu_errors_add(errs, "ConfigError", "%s[%zu] must be a %s", field, i,
                            uuids ? "UUID string" : "string");
@@ -315,8 +318,8 @@ static int load_service(emu_service *s, json_t *o, size_t idx, emu_errors *errs)
         get_bool(o, "restricted", FIELD("restricted"), &s->restricted, errs) ||
         get_bool(o, "active", FIELD("active"), &s->active, errs) ||
         get_int(o, "rate_limit", FIELD("rate_limit"), 0, &s->rate_limit, errs) ||
-        get_long(o, "email_message_limit", FIELD("email_message_limit"), 0,
-                 &s->email_message_limit, errs) ||
+        get_long(o, "email_message_limit", FIELD("email_message_limit"), 0, &s->email_message_limit,
+                 errs) ||
         get_str(o, "email_sender_local_part", FIELD("email_sender_local_part"),
                 &s->email_sender_local_part, errs) ||
         get_strv(o, "email_reply_to_ids", FIELD("email_reply_to_ids"), &s->reply_to_ids, 1, 1,
@@ -344,7 +347,8 @@ static int load_service(emu_service *s, json_t *o, size_t idx, emu_errors *errs)
     }
     size_t i;
     json_t *k;
-    json_array_foreach(keys, i, k) {
+    json_array_foreach(keys, i, k)
+    {
         snprintf(f, sizeof(f), "services[%zu].api_keys[%zu]", idx, i);
         json_t *name = json_object_get(k, "name"), *type = json_object_get(k, "type");
         json_t *secret = json_object_get(k, "secret"), *revoked = json_object_get(k, "revoked");
@@ -383,7 +387,8 @@ static int load_service(emu_service *s, json_t *o, size_t idx, emu_errors *errs)
         emu_errors_add(errs, "ConfigError", "%s must be a list", FIELD("templates"));
         return -1;
     }
-    json_array_foreach(tmpls, i, k) {
+    json_array_foreach(tmpls, i, k)
+    {
         snprintf(f, sizeof(f), "services[%zu].templates[%zu]", idx, i);
         json_t *tid = json_object_get(k, "id"), *body = json_object_get(k, "body");
         json_t *type = json_object_get(k, "type"), *subject = json_object_get(k, "subject");
@@ -419,8 +424,8 @@ static int load_service(emu_service *s, json_t *o, size_t idx, emu_errors *errs)
             emu_errors_add(errs, "ConfigError", "%s.archived must be true or false", f);
             return -1;
         }
-        if (add_template(s, json_string_value(tid), name ? json_string_value(name) : "Template",
-                         tn, subject ? json_string_value(subject) : "", json_string_value(body),
+        if (add_template(s, json_string_value(tid), name ? json_string_value(name) : "Template", tn,
+                         subject ? json_string_value(subject) : "", json_string_value(body),
                          version ? (int)json_integer_value(version) : 1, json_is_true(archived))) {
             emu_errors_add(errs, "ConfigError", "out of memory");
             return -1;
@@ -453,7 +458,8 @@ int emu_faults_apply_json(emu_faults *f, json_t *obj, emu_errors *errs)
     emu_faults next = *f;
     const char *key;
     json_t *v;
-    json_object_foreach(obj, key, v) {
+    json_object_foreach(obj, key, v)
+    {
         if (!strcmp(key, "seed")) {
             if (!json_is_integer(v)) {
                 emu_errors_add(errs, "ValidationError", "seed must be an integer");
@@ -474,7 +480,8 @@ int emu_faults_apply_json(emu_faults *f, json_t *obj, emu_errors *errs)
         if (!json_is_number(v) || !isfinite(d) || d < 0 || (fields[i].is_rate && d > 1) ||
             (!fields[i].is_rate && d > 86400000.0)) {
             emu_errors_add(errs, "ValidationError", "%s must be a number %s", key,
-                           fields[i].is_rate ? "from 0 to 1" : "of milliseconds from 0 to 86400000");
+                           fields[i].is_rate ? "from 0 to 1"
+                                             : "of milliseconds from 0 to 86400000");
             return -1;
         }
         *(double *)((char *)&next + fields[i].off) = d;
@@ -488,8 +495,8 @@ json_t *emu_faults_to_json(const emu_faults *f)
     return json_pack("{s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:I}", "latency_ms", f->latency_ms,
                      "jitter_ms", f->jitter_ms, "error_5xx_rate", f->error_5xx_rate,
                      "error_429_rate", f->error_429_rate, "drop_after_store_rate",
-                     f->drop_after_store_rate, "stall_rate", f->stall_rate, "stall_ms",
-                     f->stall_ms, "refuse_connections_ms", f->refuse_connections_ms, "seed",
+                     f->drop_after_store_rate, "stall_rate", f->stall_rate, "stall_ms", f->stall_ms,
+                     "refuse_connections_ms", f->refuse_connections_ms, "seed",
                      (json_int_t)f->seed);
 }
 
@@ -499,13 +506,24 @@ int emu_config_apply_json(emu_config *c, json_t *root, emu_errors *errs)
         emu_errors_add(errs, "ConfigError", "the configuration must be a JSON object");
         return -1;
     }
-    static const char *known[] = {"host", "port", "threads", "created_to_sending_ms",
-                                  "sending_to_final_ms", "sending_timeout_ms", "retention_ms",
-                                  "callback_retry_delay_ms", "callback_max_retries", "token_leeway_s",
-                                  "callback_timeout_ms", "email_domain", "faults", "services"};
+    static const char *known[] = {"host",
+                                  "port",
+                                  "threads",
+                                  "created_to_sending_ms",
+                                  "sending_to_final_ms",
+                                  "sending_timeout_ms",
+                                  "retention_ms",
+                                  "callback_retry_delay_ms",
+                                  "callback_max_retries",
+                                  "token_leeway_s",
+                                  "callback_timeout_ms",
+                                  "email_domain",
+                                  "faults",
+                                  "services"};
     const char *key;
     json_t *v;
-    json_object_foreach(root, key, v) {
+    json_object_foreach(root, key, v)
+    {
         size_t i;
         for (i = 0; i < sizeof(known) / sizeof(known[0]); i++)
             if (!strcmp(key, known[i]))
@@ -528,8 +546,8 @@ int emu_config_apply_json(emu_config *c, json_t *root, emu_errors *errs)
         get_long(root, "retention_ms", "retention_ms", 0, &c->retention_ms, errs) ||
         get_long(root, "callback_retry_delay_ms", "callback_retry_delay_ms", 0,
                  &c->callback_retry_delay_ms, errs) ||
-        get_int(root, "callback_max_retries", "callback_max_retries", 0,
-                &c->callback_max_retries, errs) ||
+        get_int(root, "callback_max_retries", "callback_max_retries", 0, &c->callback_max_retries,
+                errs) ||
         get_int(root, "token_leeway_s", "token_leeway_s", 0, &c->token_leeway_s, errs) ||
         get_long(root, "callback_timeout_ms", "callback_timeout_ms", 1, &c->callback_timeout_ms,
                  errs) ||
@@ -577,8 +595,8 @@ int emu_config_apply_json(emu_config *c, json_t *root, emu_errors *errs)
         }
         for (size_t j = 0; j < i; j++)
             if (!strcmp(ss[j].id, ss[i].id)) {
-                emu_errors_add(errs, "ConfigError", "services[%zu].id repeats services[%zu].id",
-                               i, j);
+                emu_errors_add(errs, "ConfigError", "services[%zu].id repeats services[%zu].id", i,
+                               j);
                 for (size_t k = 0; k <= i; k++)
                     service_free(&ss[k]);
                 free(ss);
@@ -634,11 +652,10 @@ json_t *emu_config_to_json(const emu_config *c)
         "{s:s,s:i,s:i,s:I,s:I,s:I,s:I,s:I,s:i,s:i,s:I,s:s,s:o,s:o*}", "host", c->host, "port",
         c->port, "threads", c->threads, "created_to_sending_ms",
         (json_int_t)c->created_to_sending_ms, "sending_to_final_ms",
-        (json_int_t)c->sending_to_final_ms, "sending_timeout_ms",
-        (json_int_t)c->sending_timeout_ms, "retention_ms", (json_int_t)c->retention_ms,
-        "callback_retry_delay_ms", (json_int_t)c->callback_retry_delay_ms,
-        "callback_max_retries", c->callback_max_retries, "token_leeway_s", c->token_leeway_s,
-        "callback_timeout_ms",
+        (json_int_t)c->sending_to_final_ms, "sending_timeout_ms", (json_int_t)c->sending_timeout_ms,
+        "retention_ms", (json_int_t)c->retention_ms, "callback_retry_delay_ms",
+        (json_int_t)c->callback_retry_delay_ms, "callback_max_retries", c->callback_max_retries,
+        "token_leeway_s", c->token_leeway_s, "callback_timeout_ms",
         (json_int_t)c->callback_timeout_ms, "email_domain", c->email_domain, "faults",
         emu_faults_to_json(&c->faults), "services", services);
     if (!root)
@@ -647,35 +664,33 @@ json_t *emu_config_to_json(const emu_config *c)
         const emu_service *s = &c->services[i];
         json_t *keys = json_array(), *tmpls = json_array();
         json_t *so = json_pack(
-            "{s:s,s:s,s:b,s:b,s:i,s:I,s:s,s:o*,s:o*,s:o*,s:s?,s:s?,s:o*,s:o*}", "id", s->id,
-            "name", s->name, "restricted", s->restricted, "active", s->active, "rate_limit",
-            s->rate_limit, "email_message_limit", (json_int_t)s->email_message_limit,
-            "email_sender_local_part", s->email_sender_local_part, "email_reply_to_ids",
-            strv_json(&s->reply_to_ids), "guest_list", strv_json(&s->guest_list),
-            "team_members", strv_json(&s->team_members), "callback_url", s->callback_url,
-            "callback_bearer_token", s->callback_bearer_token, "api_keys", keys, "templates",
-            tmpls);
+            "{s:s,s:s,s:b,s:b,s:i,s:I,s:s,s:o*,s:o*,s:o*,s:s?,s:s?,s:o*,s:o*}", "id", s->id, "name",
+            s->name, "restricted", s->restricted, "active", s->active, "rate_limit", s->rate_limit,
+            "email_message_limit", (json_int_t)s->email_message_limit, "email_sender_local_part",
+            s->email_sender_local_part, "email_reply_to_ids", strv_json(&s->reply_to_ids),
+            "guest_list", strv_json(&s->guest_list), "team_members", strv_json(&s->team_members),
+            "callback_url", s->callback_url, "callback_bearer_token", s->callback_bearer_token,
+            "api_keys", keys, "templates", tmpls);
         if (!so || json_array_append_new(services, so))
             goto oom;
         for (size_t j = 0; j < s->n_keys; j++) {
             char *ks = emu_api_key_string(s, &s->keys[j]);
-            json_t *ko = ks ? json_pack("{s:s,s:s,s:s,s:b,s:s}", "name", s->keys[j].name,
-                                        "type",
-                                        s->keys[j].type == EMU_KEY_LIVE
-                                            ? "live"
-                                            : emu_key_type_name(s->keys[j].type),
-                                        "secret", s->keys[j].secret, "revoked",
-                                        s->keys[j].revoked, "key", ks)
-                            : NULL;
+            json_t *ko =
+                ks ? json_pack("{s:s,s:s,s:s,s:b,s:s}", "name", s->keys[j].name, "type",
+                               s->keys[j].type == EMU_KEY_LIVE ? "live"
+                                                               : emu_key_type_name(s->keys[j].type),
+                               "secret", s->keys[j].secret, "revoked", s->keys[j].revoked, "key",
+                               ks)
+                   : NULL;
             free(ks);
             if (!ko || json_array_append_new(keys, ko))
                 goto oom;
         }
         for (size_t j = 0; j < s->n_templates; j++) {
             const emu_template *t = &s->templates[j];
-            json_t *to = json_pack("{s:s,s:s,s:s,s:s,s:s,s:i,s:b}", "id", t->id, "name",
-                                   t->name, "type", t->type, "subject", t->subject, "body",
-                                   t->body, "version", t->version, "archived", t->archived);
+            json_t *to = json_pack("{s:s,s:s,s:s,s:s,s:s,s:i,s:b}", "id", t->id, "name", t->name,
+                                   "type", t->type, "subject", t->subject, "body", t->body,
+                                   "version", t->version, "archived", t->archived);
             if (!to || json_array_append_new(tmpls, to))
                 goto oom;
         }

@@ -11,7 +11,11 @@
 #include "emu_errors.h"
 
 /* Key types, in Notify's names: "normal" (live), "team", "test". */
-enum { EMU_KEY_LIVE = 0, EMU_KEY_TEAM = 1, EMU_KEY_TEST = 2 };
+enum {
+    EMU_KEY_LIVE = 0,
+    EMU_KEY_TEAM = 1,
+    EMU_KEY_TEST = 2
+};
 
 typedef struct emu_api_key {
     char *name;
@@ -40,7 +44,7 @@ typedef struct emu_service {
     char *name;
     int restricted; /* trial mode */
     int active;
-    int rate_limit;          /* per minute, per key type; <= 0 disables */
+    int rate_limit;           /* per minute, per key type; <= 0 disables */
     long email_message_limit; /* per UTC day; <= 0 disables */
     char *email_sender_local_part;
     emu_strv reply_to_ids;
@@ -116,17 +120,17 @@ int emu_strv_contains(const emu_strv *v, const char *addr);
 void emu_config_free(emu_config *c);
 
 /* The fixed ids of the default configuration (documented in --help). */
-#define EMU_DEFAULT_SERVICE_ID "d6a1d5c2-7e0a-4d8e-9f3b-2c1e5a7b9d01"
-#define EMU_DEFAULT_LIVE_SECRET "0f5e1f6a-1111-4a2b-8c3d-4e5f60718201"
-#define EMU_DEFAULT_TEAM_SECRET "0f5e1f6a-2222-4a2b-8c3d-4e5f60718202"
-#define EMU_DEFAULT_TEST_SECRET "0f5e1f6a-3333-4a2b-8c3d-4e5f60718203"
-#define EMU_TEMPLATE_WELCOME "f2a6c3b1-0001-4c1d-9e2f-3a4b5c6d7e01"
-#define EMU_TEMPLATE_CONDITIONAL "f2a6c3b1-0002-4c1d-9e2f-3a4b5c6d7e02"
-#define EMU_TEMPLATE_LIST "f2a6c3b1-0003-4c1d-9e2f-3a4b5c6d7e03"
-#define EMU_TEMPLATE_PLAIN "f2a6c3b1-0004-4c1d-9e2f-3a4b5c6d7e04"
-#define EMU_TEMPLATE_ARCHIVED "f2a6c3b1-0005-4c1d-9e2f-3a4b5c6d7e05"
-#define EMU_TEMPLATE_SMS "f2a6c3b1-0006-4c1d-9e2f-3a4b5c6d7e06"
+#define EMU_DEFAULT_SERVICE_ID    "d6a1d5c2-7e0a-4d8e-9f3b-2c1e5a7b9d01"
+#define EMU_DEFAULT_LIVE_SECRET   "0f5e1f6a-1111-4a2b-8c3d-4e5f60718201"
+#define EMU_DEFAULT_TEAM_SECRET   "0f5e1f6a-2222-4a2b-8c3d-4e5f60718202"
+#define EMU_DEFAULT_TEST_SECRET   "0f5e1f6a-3333-4a2b-8c3d-4e5f60718203"
+#define EMU_TEMPLATE_WELCOME      "f2a6c3b1-0001-4c1d-9e2f-3a4b5c6d7e01"
+#define EMU_TEMPLATE_CONDITIONAL  "f2a6c3b1-0002-4c1d-9e2f-3a4b5c6d7e02"
+#define EMU_TEMPLATE_LIST         "f2a6c3b1-0003-4c1d-9e2f-3a4b5c6d7e03"
+#define EMU_TEMPLATE_PLAIN        "f2a6c3b1-0004-4c1d-9e2f-3a4b5c6d7e04"
+#define EMU_TEMPLATE_ARCHIVED     "f2a6c3b1-0005-4c1d-9e2f-3a4b5c6d7e05"
+#define EMU_TEMPLATE_SMS          "f2a6c3b1-0006-4c1d-9e2f-3a4b5c6d7e06"
 #define EMU_TEMPLATE_SUBJECT_BODY "f2a6c3b1-0007-4c1d-9e2f-3a4b5c6d7e07"
-#define EMU_DEFAULT_REPLY_TO_ID "a7b8c9d0-0001-4e2f-8a3b-4c5d6e7f8001"
+#define EMU_DEFAULT_REPLY_TO_ID   "a7b8c9d0-0001-4e2f-8a3b-4c5d6e7f8001"
 
 #endif

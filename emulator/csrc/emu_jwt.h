@@ -8,28 +8,28 @@
 #include <stdint.h>
 
 typedef struct emu_jwt {
-    char alg[16];          /* header "alg"; "" when absent, "?" when not a string
+    char alg[16];      /* header "alg"; "" when absent, "?" when not a string
                             * or too long (neither can be "HS256") */
-    char *iss;             /* payload "iss" as a string (malloc'd) or NULL */
-    int has_iat;           /* payload has "iat" */
-    int iat_is_number;     /* ... and Python's int() takes it (an integer, a real,
+    char *iss;         /* payload "iss" as a string (malloc'd) or NULL */
+    int has_iat;       /* payload has "iat" */
+    int iat_is_number; /* ... and Python's int() takes it (an integer, a real,
                             * a boolean or a base-10 string, as PyJWT does) */
     int64_t iat;
-    int has_other_claims;  /* a claim PyJWT rejects with an InvalidTokenError (Notify's
+    int has_other_claims;       /* a claim PyJWT rejects with an InvalidTokenError (Notify's
                             * general message) once the signature matches, with
                             * Notify's 30 s leeway: a truthy "aud", an "exp" at or
                             * before now-30, or a non-string "sub"/"jti". Other claims
                             * are ignored, as PyJWT does. */
-    int exp_in_past;       /* "exp" present and at or before now-30 (caller passes now) */
-    int nbf_in_future;     /* "nbf" present, int() takes it, and after now+30: PyJWT's
+    int exp_in_past;            /* "exp" present and at or before now-30 (caller passes now) */
+    int nbf_in_future;          /* "nbf" present, int() takes it, and after now+30: PyJWT's
                             * ImmatureSignatureError (Notify's clock error) */
     int exp_or_nbf_undecodable; /* "exp" or "nbf" present but Python's int() refuses it
                             * ("x", null, a list...): PyJWT's DecodeError, which Notify
                             * skips like a wrong signature */
-    size_t signing_len;    /* length of "<header>.<payload>" at the token start */
-    unsigned char sig[64]; /* decoded signature */
-    size_t sig_len;        /* 0 when the signature part is empty or longer than 64 bytes */
-    int has_iss;           /* payload has "iss" (of any type; iss == NULL unless a string) */
+    size_t signing_len;         /* length of "<header>.<payload>" at the token start */
+    unsigned char sig[64];      /* decoded signature */
+    size_t sig_len;             /* 0 when the signature part is empty or longer than 64 bytes */
+    int has_iss;                /* payload has "iss" (of any type; iss == NULL unless a string) */
 } emu_jwt;
 
 /* Decodes a compact JWS without verifying it. now is the current Unix time.

@@ -78,7 +78,8 @@ static const char usage[] =
     "    " EMU_TEMPLATE_PLAIN "  Plain: no placeholders\n"
     "    " EMU_TEMPLATE_ARCHIVED "  Old welcome: archived\n"
     "    " EMU_TEMPLATE_SMS "  Text message: sms, ((code))\n"
-    "    " EMU_TEMPLATE_SUBJECT_BODY "  Subject and body: ((subject)), ((body)) (the email backend's)\n"
+    "    " EMU_TEMPLATE_SUBJECT_BODY
+    "  Subject and body: ((subject)), ((body)) (the email backend's)\n"
     "\n"
     "Control API (no auth): GET/DELETE /_emulator/notifications,\n"
     "POST /_emulator/notifications/<id>/status, GET /_emulator/stats,\n"
@@ -87,7 +88,16 @@ static const char usage[] =
 /* One flag: its name, and where its value goes. */
 typedef struct flag {
     const char *name;
-    enum { F_STR, F_PORT, F_THREADS, F_MS, F_COUNT, F_FAULT_MS, F_RATE, F_SEED } kind;
+    enum {
+        F_STR,
+        F_PORT,
+        F_THREADS,
+        F_MS,
+        F_COUNT,
+        F_FAULT_MS,
+        F_RATE,
+        F_SEED
+    } kind;
     size_t off; /* into emu_config, or into emu_faults for F_FAULT_* / F_RATE / F_SEED */
 } flag;
 
@@ -137,16 +147,20 @@ static int apply_flag(emu_config *c, const flag *f, const char *v)
     case F_THREADS:
     case F_COUNT:
         if (emu_parse_long(v, f->kind == F_THREADS ? 1 : 0,
-                           f->kind == F_PORT ? 65535 : f->kind == F_THREADS ? 64 : 1000, &l)) {
-            fprintf(stderr, "notify-emulator: %s must be an integer in range, not '%s'\n",
-                    f->name, v);
+                           f->kind == F_PORT      ? 65535
+                           : f->kind == F_THREADS ? 64
+                                                  : 1000,
+                           &l)) {
+            fprintf(stderr, "notify-emulator: %s must be an integer in range, not '%s'\n", f->name,
+                    v);
             return -1;
         }
         *(int *)(cfg + f->off) = (int)l;
         return 0;
     case F_MS:
         if (emu_parse_long(v, 0, 86400L * 1000 * 365, &l)) {
-            fprintf(stderr, "notify-emulator: %s must be milliseconds (an integer >= 0), not '%s'\n",
+            fprintf(stderr,
+                    "notify-emulator: %s must be milliseconds (an integer >= 0), not '%s'\n",
                     f->name, v);
             return -1;
         }
@@ -312,8 +326,7 @@ int emu_main(int argc, char **argv)
                 "statuses and faults, and send with them%s. Use --host 127.0.0.1 unless you "
                 "mean it.\n",
                 host,
-                emu_bind_is_wildcard(host) ? " (and requests for any host name are answered)"
-                                           : "");
+                emu_bind_is_wildcard(host) ? " (and requests for any host name are answered)" : "");
     print_startup(emu_server_config(s), emu_server_port(s));
     while (!stop_requested) {
         struct timespec ts = {0, 50 * 1000 * 1000};

@@ -62,8 +62,8 @@ int emu_bind_is_wildcard(const char *bound_host)
  * '.', '_', and ':' inside brackets). */
 static int host_char(char c, int bracketed)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '-' || c == '.' || c == '_' || (bracketed && (c == ':' || c == '%'));
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '.' || c == '_' || (bracketed && (c == ':' || c == '%'));
 }
 
 /* Splits an authority (host[:port] or [v6][:port]) into the host name.

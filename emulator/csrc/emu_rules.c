@@ -141,9 +141,9 @@ int emu_uuid_valid(const char *s)
 /* Python's \s in a str pattern (str.isspace()). */
 static int emu__isspace_cp(long cp)
 {
-    return (cp >= 0x09 && cp <= 0x0d) || (cp >= 0x1c && cp <= 0x20) || cp == 0x85 ||
-           cp == 0xa0 || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200a) || cp == 0x2028 ||
-           cp == 0x2029 || cp == 0x202f || cp == 0x205f || cp == 0x3000;
+    return (cp >= 0x09 && cp <= 0x0d) || (cp >= 0x1c && cp <= 0x20) || cp == 0x85 || cp == 0xa0 ||
+           cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200a) || cp == 0x2028 || cp == 0x2029 ||
+           cp == 0x202f || cp == 0x205f || cp == 0x3000;
 }
 
 /* 1 for an ASCII letter or digit. */
@@ -308,8 +308,16 @@ int emu_email_valid(const char *addr, char **normalised)
 /* ---- request bodies ---------------------------------------------------- */
 
 /* The encodings Python's json.detect_encoding tells apart. */
-enum { ENC_UTF8, ENC_UTF8_SIG, ENC_UTF16, ENC_UTF16BE, ENC_UTF16LE, ENC_UTF32, ENC_UTF32BE,
-       ENC_UTF32LE };
+enum {
+    ENC_UTF8,
+    ENC_UTF8_SIG,
+    ENC_UTF16,
+    ENC_UTF16BE,
+    ENC_UTF16LE,
+    ENC_UTF32,
+    ENC_UTF32BE,
+    ENC_UTF32LE
+};
 
 /* json.detect_encoding(b): a byte-order mark, else the pattern of zero
  * bytes at the start. */
@@ -364,7 +372,8 @@ static char *emu__decode_wide(const unsigned char *b, size_t len, int enc, size_
                      : ((unsigned long)b[i + 3] << 24 | (unsigned long)b[i + 2] << 16 |
                         (unsigned long)b[i + 1] << 8 | b[i]);
         else
-            cp = big ? ((unsigned long)b[i] << 8 | b[i + 1]) : ((unsigned long)b[i + 1] << 8 | b[i]);
+            cp =
+                big ? ((unsigned long)b[i] << 8 | b[i + 1]) : ((unsigned long)b[i + 1] << 8 | b[i]);
         if (!wide32 && cp >= 0xD800 && cp <= 0xDBFF && i + 3 < len) {
             unsigned long lo = big ? ((unsigned long)b[i + 2] << 8 | b[i + 3])
                                    : ((unsigned long)b[i + 3] << 8 | b[i + 2]);
@@ -562,8 +571,8 @@ static json_t *emu__load_python_json(const char *data, size_t len)
         return NULL;
     size_t rlen = 0;
     char *rewritten = emu__rewrite_numbers(data, len, tag, &rlen);
-    json_t *v = json_loadb(rewritten ? rewritten : data, rewritten ? rlen : len,
-                           JSON_DECODE_ANY, NULL);
+    json_t *v =
+        json_loadb(rewritten ? rewritten : data, rewritten ? rlen : len, JSON_DECODE_ANY, NULL);
     free(rewritten);
     if (!v || !rewritten)
         return v;
@@ -910,8 +919,9 @@ static void emu__additional(emu_errors *errs, const char **names, size_t n)
         free(r);
         free(q);
     }
-    emu_errors_add(errs, "ValidationError", "Additional properties are not allowed (%s %s unexpected)",
-                   list, n == 1 ? "was" : "were");
+    emu_errors_add(errs, "ValidationError",
+                   "Additional properties are not allowed (%s %s unexpected)", list,
+                   n == 1 ? "was" : "were");
     free(list);
 }
 
@@ -951,7 +961,7 @@ static int emu__uri_valid(const char *s)
         size_t e = i, h = a;
         for (size_t k = a; k < e; k++)
             if (s[k] == '@')
-                h = k + 1; /* host starts after the last '@' */
+                h = k + 1;                        /* host starts after the last '@' */
         for (size_t k = a; h > a && k < h - 1;) { /* userinfo */
             if (s[k] == '%') {
                 if (!emu__uri_pct(s, &k))
@@ -1012,9 +1022,14 @@ static int emu__uri_valid(const char *s)
 }
 
 static const char *const emu__post_email_props[] = {
-    "reference",         "email_address", "template_id",
-    "email_reply_to_id", "personalisation", "scheduled_for",
-    "one_click_unsubscribe_url", "sanitise_content_for",
+    "reference",
+    "email_address",
+    "template_id",
+    "email_reply_to_id",
+    "personalisation",
+    "scheduled_for",
+    "one_click_unsubscribe_url",
+    "sanitise_content_for",
 };
 
 /* post_email_request checked the way jsonschema iterates it: type, then the
@@ -1060,7 +1075,8 @@ size_t emu_validate_post_email_at(json_t *body, double now, emu_errors *errs)
     if ((v = json_object_get(body, "one_click_unsubscribe_url")))
         if (!json_is_string(v) || strncmp(json_string_value(v), "https", 5) != 0 ||
             !emu__uri_valid(json_string_value(v)))
-            emu_errors_add(errs, "ValidationError", "one_click_unsubscribe_url is not a valid https url");
+            emu_errors_add(errs, "ValidationError",
+                           "one_click_unsubscribe_url is not a valid https url");
     if ((v = json_object_get(body, "sanitise_content_for")))
         if (!json_is_array(v) && !json_is_null(v))
             emu__add_repr_error(errs, "sanitise_content_for", v, "is not of type array, null");
@@ -1079,9 +1095,11 @@ size_t emu_validate_post_email_at(json_t *body, double now, emu_errors *errs)
         return errs->n - before;
     }
     const char *key;
-    json_object_foreach(body, key, v) {
+    json_object_foreach(body, key, v)
+    {
         int known = 0;
-        for (size_t i = 0; i < sizeof(emu__post_email_props) / sizeof(emu__post_email_props[0]); i++)
+        for (size_t i = 0; i < sizeof(emu__post_email_props) / sizeof(emu__post_email_props[0]);
+             i++)
             if (strcmp(key, emu__post_email_props[i]) == 0)
                 known = 1;
         if (!known)
@@ -1104,17 +1122,29 @@ size_t emu_validate_post_email(json_t *body, emu_errors *errs)
 
 /* NOTIFICATION_STATUS_TYPES + accepted, received, in Notify's order. */
 static const char *const emu__statuses[] = {
-    "cancelled",         "created",           "sending",           "sent",
-    "delivered",         "pending",           "failed",            "technical-failure",
-    "temporary-failure", "permanent-failure", "pending-virus-check", "validation-failed",
-    "virus-scan-failed", "returned-letter",   "accepted",          "received",
+    "cancelled",
+    "created",
+    "sending",
+    "sent",
+    "delivered",
+    "pending",
+    "failed",
+    "technical-failure",
+    "temporary-failure",
+    "permanent-failure",
+    "pending-virus-check",
+    "validation-failed",
+    "virus-scan-failed",
+    "returned-letter",
+    "accepted",
+    "received",
 };
 #define EMU__N_STATUSES (sizeof(emu__statuses) / sizeof(emu__statuses[0]))
 
 static const char *const emu__template_types[] = {"sms", "email", "letter"};
 
-#define EMU__EMAIL_BITS                                                                        \
-    (EMU_ST_CREATED | EMU_ST_SENDING | EMU_ST_DELIVERED | EMU_ST_PERMANENT_FAILURE |           \
+#define EMU__EMAIL_BITS                                                                            \
+    (EMU_ST_CREATED | EMU_ST_SENDING | EMU_ST_DELIVERED | EMU_ST_PERMANENT_FAILURE |               \
      EMU_ST_TEMPORARY_FAILURE | EMU_ST_TECHNICAL_FAILURE)
 
 /* The EMU_ST_* bit of an email status name, else 0. */

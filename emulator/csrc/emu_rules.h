@@ -74,10 +74,10 @@ typedef struct emu_param {
 
 /* The validated filters of GET /v2/notifications. */
 typedef struct emu_list_query {
-    unsigned statuses;         /* bit set of EMU_ST_*; 0 = no status filter */
-    unsigned template_types;   /* bit 0 sms, 1 email, 2 letter; 0 = no filter */
-    const char *reference;     /* first value, or NULL (points into params) */
-    const char *older_than;    /* first value, or NULL (points into params) */
+    unsigned statuses;       /* bit set of EMU_ST_*; 0 = no status filter */
+    unsigned template_types; /* bit 0 sms, 1 email, 2 letter; 0 = no filter */
+    const char *reference;   /* first value, or NULL (points into params) */
+    const char *older_than;  /* first value, or NULL (points into params) */
     int include_jobs;
 } emu_list_query;
 

@@ -93,9 +93,9 @@ static int is_word(unsigned long cp)
 /* 1 when Python's \s matches cp. */
 static int is_space(unsigned long cp)
 {
-    return (cp >= 0x09 && cp <= 0x0D) || (cp >= 0x1C && cp <= 0x20) || cp == 0x85 ||
-           cp == 0xA0 || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200A) || cp == 0x2028 ||
-           cp == 0x2029 || cp == 0x202F || cp == 0x205F || cp == 0x3000;
+    return (cp >= 0x09 && cp <= 0x0D) || (cp >= 0x1C && cp <= 0x20) || cp == 0x85 || cp == 0xA0 ||
+           cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200A) || cp == 0x2028 || cp == 0x2029 ||
+           cp == 0x202F || cp == 0x205F || cp == 0x3000;
 }
 
 /* 1 when \b holds at byte offset i. */
@@ -212,8 +212,7 @@ static size_t url_end(const unsigned char *s, size_t len, size_t i, size_t *dead
 static int bare_domain(const unsigned char *s, size_t a, size_t b)
 {
     for (size_t k = a; k < b; k++)
-        if (!is_ascii_letter(s[k]) && !(s[k] >= '0' && s[k] <= '9') && s[k] != '.' &&
-            s[k] != '-')
+        if (!is_ascii_letter(s[k]) && !(s[k] >= '0' && s[k] <= '9') && s[k] != '.' && s[k] != '-')
             return 0;
     return 1;
 }
@@ -302,8 +301,8 @@ json_t *emu_sanitise_personalisation(json_t *pers, const json_t *keys)
             free(clean);
             continue;
         }
-        json_t *entry = json_pack("{s:s%,s:s%}", "sanitised", clean, new_len, "unsanitised", orig,
-                                  orig_len);
+        json_t *entry =
+            json_pack("{s:s%,s:s%}", "sanitised", clean, new_len, "unsanitised", orig, orig_len);
         json_t *replacement = json_stringn(clean, new_len);
         free(clean);
         if (!entry || !replacement) {

@@ -26,22 +26,22 @@
 #include "emu_bucket.h"
 #include "emu_callbacks.h"
 #include "emu_jwt.h"
-#include "emu_rules.h"
 #include "emu_origin.h"
+#include "emu_rules.h"
 #include "emu_sanitise.h"
 #include "emu_store.h"
 #include "emu_template.h"
 #include "emu_util.h"
 
-#define MAX_BODY (12u * 1024u * 1024u) /* bigger than Notify's 2,000,000-byte limit */
+#define MAX_BODY    (12u * 1024u * 1024u) /* bigger than Notify's 2,000,000-byte limit */
 #define MAX_CONTENT 2000000u
-#define PAGE_SIZE 250
-#define MSG_INVALID_TOKEN                                                                      \
-    "Invalid token: make sure your API token matches the example at "                         \
+#define PAGE_SIZE   250
+#define MSG_INVALID_TOKEN                                                                          \
+    "Invalid token: make sure your API token matches the example at "                              \
     "https://docs.notifications.service.gov.uk/rest-api.html#authorisation-header"
 #define MSG_CLOCK "Error: Your system clock must be accurate to within 30 seconds"
-#define MSG_404                                                                                \
-    "The requested URL was not found on the server. If you entered the URL manually please "  \
+#define MSG_404                                                                                    \
+    "The requested URL was not found on the server. If you entered the URL manually please "       \
     "check your spelling and try again."
 #define MSG_405 "The method is not allowed for the requested URL."
 
@@ -162,8 +162,7 @@ static void add_headers(struct MHD_Response *resp, const char *content_type, int
     MHD_add_response_header(resp, "Content-Type", content_type);
     if (cors) {
         MHD_add_response_header(resp, "Access-Control-Allow-Origin", "*");
-        MHD_add_response_header(resp, "Access-Control-Allow-Headers",
-                                "Content-Type,Authorization");
+        MHD_add_response_header(resp, "Access-Control-Allow-Headers", "Content-Type,Authorization");
         MHD_add_response_header(resp, "Access-Control-Allow-Methods", "GET,PUT,POST,DELETE");
     }
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
@@ -184,8 +183,8 @@ static void respond_raw(req *r, unsigned status, char *data, size_t len, const c
         static const char oom[] =
             "{\"errors\":[{\"error\":\"MemoryError\",\"message\":\"Internal server error\"}],"
             "\"status_code\":500}\n";
-        r->resp = MHD_create_response_from_buffer(sizeof(oom) - 1, (void *)oom,
-                                                  MHD_RESPMEM_PERSISTENT);
+        r->resp =
+            MHD_create_response_from_buffer(sizeof(oom) - 1, (void *)oom, MHD_RESPMEM_PERSISTENT);
         status = 500;
         ctype = "application/json";
     } else {
@@ -220,8 +219,8 @@ static void respond_errors(req *r, emu_errors *e)
 {
     json_t *list = json_array();
     for (size_t i = 0; list && i < e->n; i++)
-        json_array_append_new(list, json_pack("{s:s,s:s}", "error", e->items[i].error,
-                                              "message", e->items[i].message));
+        json_array_append_new(list, json_pack("{s:s,s:s}", "error", e->items[i].error, "message",
+                                              e->items[i].message));
     emu_errors_free(e);
     respond_json(r, 400, list ? json_pack("{s:o,s:i}", "errors", list, "status_code", 400) : NULL);
 }
@@ -358,20 +357,19 @@ static json_t *notification_json(const emu_notification *n, const char *root)
     emu_buf_init(&uri);
     emu_buf_addf(&uri, "%sv2/template/%s/version/%d", root, n->template_id, n->template_version);
     char *turi = emu_buf_take(&uri, NULL);
-    json_t *o = turi ? json_pack(
-                           "{s:s,s:s?,s:{},s:f,s:s,s:n,s:s,s:s,s:b,s:n,s:n,s:n,s:n,s:n,s:n,s:s?,"
-                           "s:n,s:n,s:n,s:s?,s:n,s:s?,s:s,s:s,s:{s:s,s:s,s:i},s:s}",
-                           "body", n->body, "completed_at", completed ? updated : NULL,
-                           "cost_details", "cost_in_pounds", 0.0, "created_at", created,
-                           "created_by_name", "email_address", n->email_address, "id", n->id,
-                           "is_cost_data_ready", 1, "line_1", "line_2", "line_3", "line_4",
-                           "line_5", "line_6", "one_click_unsubscribe_url", n->unsubscribe_url,
-                           "phone_number", "postage", "postcode", "reference", n->reference,
-                           "scheduled_for", "sent_at", n->sent_us ? sent : NULL, "status",
-                           emu_status_name(n->status), "subject", n->subject, "template", "id",
-                           n->template_id, "uri", turi, "version", n->template_version, "type",
-                           "email")
-                     : NULL;
+    json_t *o =
+        turi ? json_pack("{s:s,s:s?,s:{},s:f,s:s,s:n,s:s,s:s,s:b,s:n,s:n,s:n,s:n,s:n,s:n,s:s?,"
+                         "s:n,s:n,s:n,s:s?,s:n,s:s?,s:s,s:s,s:{s:s,s:s,s:i},s:s}",
+                         "body", n->body, "completed_at", completed ? updated : NULL,
+                         "cost_details", "cost_in_pounds", 0.0, "created_at", created,
+                         "created_by_name", "email_address", n->email_address, "id", n->id,
+                         "is_cost_data_ready", 1, "line_1", "line_2", "line_3", "line_4", "line_5",
+                         "line_6", "one_click_unsubscribe_url", n->unsubscribe_url, "phone_number",
+                         "postage", "postcode", "reference", n->reference, "scheduled_for",
+                         "sent_at", n->sent_us ? sent : NULL, "status", emu_status_name(n->status),
+                         "subject", n->subject, "template", "id", n->template_id, "uri", turi,
+                         "version", n->template_version, "type", "email")
+             : NULL;
     free(turi);
     return o;
 }
@@ -428,8 +426,7 @@ static const char *key_type_upper(int type)
  * concurrent requests never take the count past the limit; post_email gives
  * the place back (release_daily) when it stores nothing. *reserved is set to
  * the UTC day reserved, or -1. Returns 0, or -1 with a 429 response set. */
-static int check_limits(emu_server *s, req *r, const auth_result *a, int email,
-                        int64_t *reserved)
+static int check_limits(emu_server *s, req *r, const auth_result *a, int email, int64_t *reserved)
 {
     svc_state *st = &s->svc[a->svc_index];
     int64_t now = emu_now_us();
@@ -503,8 +500,7 @@ static char *trimmed(const char *s)
  * filled-in body, stripped. On missing placeholders (the subject's first)
  * sets the 400 and returns -1. On success both strings are malloc'd and
  * the caller frees them; on failure both are NULL. */
-static int render_template(req *r, const emu_template *t, json_t *pers, char **subject,
-                           char **body)
+static int render_template(req *r, const emu_template *t, json_t *pers, char **subject, char **body)
 {
     emu_strlist missing;
     emu_strlist_init(&missing);
@@ -633,8 +629,8 @@ static int post_email_reserved(emu_server *s, req *r, const auth_result *a, cons
             !emu_strv_contains(&svc->reply_to_ids, canonical)) {
             char msg[200];
             snprintf(msg, sizeof(msg),
-                     "email_reply_to_id %s does not exist in database for service id %s",
-                     reply_to, svc->id);
+                     "email_reply_to_id %s does not exist in database for service id %s", reply_to,
+                     svc->id);
             respond_error(r, 400, "BadRequestError", msg);
             goto done;
         }
@@ -714,9 +710,8 @@ static int post_email_reserved(emu_server *s, req *r, const auth_result *a, cons
                                  "content", "body", text, "from_email", f,
                                  "one_click_unsubscribe_url", unsub, "subject", subject, "id", id,
                                  "reference", reference, "sanitised_content", sanitised,
-                                 "scheduled_for",
-                                 "template", "id", t->id, "uri", tu, "version", t->version, "uri",
-                                 nu)
+                                 "scheduled_for", "template", "id", t->id, "uri", tu, "version",
+                                 t->version, "uri", nu)
                      : NULL);
     free(f);
     free(tu);
@@ -840,8 +835,8 @@ static void list_notifications(emu_server *s, struct MHD_Connection *conn, req *
     params kept = {0};
     int seen_older = 0, seen_ref = 0, seen_jobs = 0;
     for (size_t i = 0; i < p.n; i++) {
-        int *seen = !strcmp(p.items[i].key, "older_than")  ? &seen_older
-                    : !strcmp(p.items[i].key, "reference") ? &seen_ref
+        int *seen = !strcmp(p.items[i].key, "older_than")     ? &seen_older
+                    : !strcmp(p.items[i].key, "reference")    ? &seen_ref
                     : !strcmp(p.items[i].key, "include_jobs") ? &seen_jobs
                                                               : NULL;
         if (seen && (*seen)++)
@@ -941,10 +936,9 @@ static json_t *template_json(const emu_template *t, int version)
     int email = !strcmp(t->type, "email");
     return json_pack("{s:s,s:s,s:s,s:s,s:n,s:s,s:o,s:n,s:s?,s:s,s:n,s:i}", "body", t->body,
                      "created_at", "2024-01-01T00:00:00.000000Z", "created_by",
-                     "emulator@notifications.service.gov.uk", "id", t->id,
-                     "letter_contact_block", "name", t->name, "personalisation", pers, "postage",
-                     "subject", email ? t->subject : NULL, "type", t->type, "updated_at",
-                     "version", version);
+                     "emulator@notifications.service.gov.uk", "id", t->id, "letter_contact_block",
+                     "name", t->name, "personalisation", pers, "postage", "subject",
+                     email ? t->subject : NULL, "type", t->type, "updated_at", "version", version);
 }
 
 /* GET /v2/template/{id}[/version/{n}] (§3.3). version < 0: current. */
@@ -977,8 +971,8 @@ static void list_templates(struct MHD_Connection *conn, req *r, const auth_resul
                 continue;
             type = p.items[i].value;
             if (strcmp(type, "sms") && strcmp(type, "email") && strcmp(type, "letter"))
-                emu_errors_add(&errs, "ValidationError", "type %s is not one of [sms, email, letter]",
-                               type);
+                emu_errors_add(&errs, "ValidationError",
+                               "type %s is not one of [sms, email, letter]", type);
         } else {
             emu_errors_add(&errs, "ValidationError",
                            "Additional properties are not allowed (%s was unexpected)",
@@ -1039,9 +1033,9 @@ static void preview_template(req *r, const auth_result *a, const char *id)
     if (!render_template(r, t, pers, &subject, &text)) {
         int email = !strcmp(t->type, "email");
         respond_json(r, 200,
-                     json_pack("{s:s,s:n,s:s,s:n,s:s?,s:s,s:i}", "body", text, "html", "id",
-                               t->id, "postage", "subject", email ? subject : NULL, "type",
-                               t->type, "version", t->version));
+                     json_pack("{s:s,s:n,s:s,s:n,s:s?,s:s,s:i}", "body", text, "html", "id", t->id,
+                               "postage", "subject", email ? subject : NULL, "type", t->type,
+                               "version", t->version));
         free(subject);
         free(text);
     }
@@ -1059,8 +1053,7 @@ static void control_notifications(emu_server *s, req *r, const char *root)
         json_t *o = notification_json(n, root);
         if (o) {
             json_object_set_new(o, "key_type", json_string(emu_key_type_name(n->key_type)));
-            json_object_set_new(o, "service_id",
-                                json_string(s->cfg.services[n->service_index].id));
+            json_object_set_new(o, "service_id", json_string(s->cfg.services[n->service_index].id));
         }
         if (!o || json_array_append_new(list, o)) {
             json_decref(list);
@@ -1129,15 +1122,14 @@ static void control_stats(emu_server *s, req *r)
     size_t stored = s->store.count, bytes = s->store.bytes;
     uint64_t total = s->store.total_stored;
     emu_store_unlock(&s->store);
-    respond_json(
-        r, 200,
-        json_pack("{s:o*,s:I,s:I,s:I,s:o*,s:o*,s:{s:I,s:I,s:I,s:I,s:I}}", "requests", requests,
-                  "stored", (json_int_t)stored, "stored_total", (json_int_t)total,
-                  "stored_bytes", (json_int_t)bytes, "references",
-                  emu_store_references_json(&s->store), "faults", faults, "callbacks", "queued",
-                  (json_int_t)cs.queued, "attempts", (json_int_t)cs.attempts, "succeeded",
-                  (json_int_t)cs.succeeded, "retried", (json_int_t)cs.retried, "failed",
-                  (json_int_t)cs.failed));
+    respond_json(r, 200,
+                 json_pack("{s:o*,s:I,s:I,s:I,s:o*,s:o*,s:{s:I,s:I,s:I,s:I,s:I}}", "requests",
+                           requests, "stored", (json_int_t)stored, "stored_total",
+                           (json_int_t)total, "stored_bytes", (json_int_t)bytes, "references",
+                           emu_store_references_json(&s->store), "faults", faults, "callbacks",
+                           "queued", (json_int_t)cs.queued, "attempts", (json_int_t)cs.attempts,
+                           "succeeded", (json_int_t)cs.succeeded, "retried", (json_int_t)cs.retried,
+                           "failed", (json_int_t)cs.failed));
 }
 
 /* The current fault settings as a new JSON object (caller owns), or NULL. */
@@ -1153,8 +1145,8 @@ static json_t *faults_json(emu_server *s)
  * above 0 asks the timer thread to close the listening socket. */
 static void control_put_faults(emu_server *s, req *r)
 {
-    json_t *body = r->too_big ? NULL
-                              : json_loadb(r->body.data ? r->body.data : "", r->body.len, 0, NULL);
+    json_t *body =
+        r->too_big ? NULL : json_loadb(r->body.data ? r->body.data : "", r->body.len, 0, NULL);
     if (!body) {
         respond_error(r, 400, "BadRequestError", "Invalid JSON supplied in PUT data");
         return;
@@ -1190,10 +1182,14 @@ static void control_put_faults(emu_server *s, req *r)
 static const char *status_class(int status)
 {
     switch (status) {
-    case EMU_STATUS_CREATED: return "st-created";
-    case EMU_STATUS_SENDING: return "st-sending";
-    case EMU_STATUS_DELIVERED: return "st-delivered";
-    default: return "st-failed";
+    case EMU_STATUS_CREATED:
+        return "st-created";
+    case EMU_STATUS_SENDING:
+        return "st-sending";
+    case EMU_STATUS_DELIVERED:
+        return "st-delivered";
+    default:
+        return "st-failed";
     }
 }
 
@@ -1203,25 +1199,24 @@ static void web_page(emu_server *s, req *r)
 {
     emu_buf b;
     emu_buf_init(&b);
-    emu_buf_adds(&b,
-                 "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-                 "<meta http-equiv=\"refresh\" content=\"2\">"
-                 "<title>GOV.UK Notify emulator</title><style>"
-                 "body{font-family:Arial,sans-serif;margin:1.5em;color:#0b0c0c}"
-                 "table{border-collapse:collapse;width:100%}"
-                 "td,th{border-bottom:1px solid #b1b4b6;padding:.4em;text-align:left;"
-                 "vertical-align:top}"
-                 "pre{white-space:pre-wrap;margin:0;font-family:inherit}"
-                 ".msg{min-width:20em}.status{font-weight:bold}"
-                 ".status span{display:inline-block;padding:.1em .4em}"
-                 ".st-created span{background:#f3f2f1;color:#383f43}"
-                 ".st-sending span{background:#d2e2f1;color:#0c2d4a}"
-                 ".st-delivered span{background:#cce2d8;color:#005a30}"
-                 ".st-failed span{background:#f4cdc6;color:#942514}"
-                 ".truncated{font-weight:bold;color:#505a5f}"
-                 ".small{font-size:.8em;color:#505a5f}"
-                 ".id{font-family:monospace;font-size:.75em}</style></head><body>"
-                 "<h1>GOV.UK Notify emulator</h1>");
+    emu_buf_adds(&b, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+                     "<meta http-equiv=\"refresh\" content=\"2\">"
+                     "<title>GOV.UK Notify emulator</title><style>"
+                     "body{font-family:Arial,sans-serif;margin:1.5em;color:#0b0c0c}"
+                     "table{border-collapse:collapse;width:100%}"
+                     "td,th{border-bottom:1px solid #b1b4b6;padding:.4em;text-align:left;"
+                     "vertical-align:top}"
+                     "pre{white-space:pre-wrap;margin:0;font-family:inherit}"
+                     ".msg{min-width:20em}.status{font-weight:bold}"
+                     ".status span{display:inline-block;padding:.1em .4em}"
+                     ".st-created span{background:#f3f2f1;color:#383f43}"
+                     ".st-sending span{background:#d2e2f1;color:#0c2d4a}"
+                     ".st-delivered span{background:#cce2d8;color:#005a30}"
+                     ".st-failed span{background:#f4cdc6;color:#942514}"
+                     ".truncated{font-weight:bold;color:#505a5f}"
+                     ".small{font-size:.8em;color:#505a5f}"
+                     ".id{font-family:monospace;font-size:.75em}</style></head><body>"
+                     "<h1>GOV.UK Notify emulator</h1>");
     emu_store_lock(&s->store);
     emu_buf_addf(&b, "<p>%zu notifications stored, newest first. This page refreshes itself.</p>",
                  s->store.count);
@@ -1321,15 +1316,24 @@ static void route_v2(emu_server *s, struct MHD_Connection *conn, req *r, const c
     char route[96];
     int is_get = !strcmp(method, "GET") || !strcmp(method, "HEAD");
     int is_post = !strcmp(method, "POST");
-    enum { R_NONE, R_EMAIL, R_SMS, R_LETTER, R_LIST, R_ONE, R_TEMPLATE, R_VERSION, R_TEMPLATES,
-           R_PREVIEW } kind = R_NONE;
+    enum {
+        R_NONE,
+        R_EMAIL,
+        R_SMS,
+        R_LETTER,
+        R_LIST,
+        R_ONE,
+        R_TEMPLATE,
+        R_VERSION,
+        R_TEMPLATES,
+        R_PREVIEW
+    } kind = R_NONE;
     int method_ok = 0;
     long version = -1;
     if (nseg == 2 && !strcmp(seg[1], "notifications")) {
         kind = R_LIST, method_ok = is_get;
     } else if (nseg == 3 && !strcmp(seg[1], "notifications") &&
-               (!strcmp(seg[2], "email") || !strcmp(seg[2], "sms") ||
-                !strcmp(seg[2], "letter"))) {
+               (!strcmp(seg[2], "email") || !strcmp(seg[2], "sms") || !strcmp(seg[2], "letter"))) {
         kind = seg[2][0] == 'e' ? R_EMAIL : seg[2][0] == 's' ? R_SMS : R_LETTER;
         method_ok = is_post;
         /* GET /v2/notifications/email is the by-id route with a bad UUID */
@@ -1351,11 +1355,16 @@ static void route_v2(emu_server *s, struct MHD_Connection *conn, req *r, const c
     int options = kind != R_NONE && !strcmp(method, "OPTIONS");
     if (options)
         method_ok = 1;
-    static const char *const names[] = {
-        "", "POST /v2/notifications/email", "POST /v2/notifications/sms",
-        "POST /v2/notifications/letter", "GET /v2/notifications", "GET /v2/notifications/{id}",
-        "GET /v2/template/{id}", "GET /v2/template/{id}/version/{version}", "GET /v2/templates",
-        "POST /v2/template/{id}/preview"};
+    static const char *const names[] = {"",
+                                        "POST /v2/notifications/email",
+                                        "POST /v2/notifications/sms",
+                                        "POST /v2/notifications/letter",
+                                        "GET /v2/notifications",
+                                        "GET /v2/notifications/{id}",
+                                        "GET /v2/template/{id}",
+                                        "GET /v2/template/{id}/version/{version}",
+                                        "GET /v2/templates",
+                                        "POST /v2/template/{id}/preview"};
     if (kind == R_NONE) {
         respond_legacy(r, 404, MSG_404);
         record_unknown(s, r, method);
@@ -1363,7 +1372,8 @@ static void route_v2(emu_server *s, struct MHD_Connection *conn, req *r, const c
     }
     if (!method_ok) {
         respond_legacy(r, 405, MSG_405);
-        snprintf(route, sizeof(route), "%.16s %s", method, names[kind] + (names[kind][0] == 'G' ? 4 : 5));
+        snprintf(route, sizeof(route), "%.16s %s", method,
+                 names[kind] + (names[kind][0] == 'G' ? 4 : 5));
         record(s, r, route);
         return;
     }
@@ -1392,7 +1402,9 @@ static void route_v2(emu_server *s, struct MHD_Connection *conn, req *r, const c
             MHD_add_response_header(r->resp, "Allow", allow);
     } else {
         switch (kind) {
-        case R_EMAIL: post_email(s, conn, r, &a, root); break;
+        case R_EMAIL:
+            post_email(s, conn, r, &a, root);
+            break;
         case R_SMS:
             if (!check_limits(s, r, &a, 0, NULL))
                 respond_error(r, 400, "BadRequestError",
@@ -1402,13 +1414,26 @@ static void route_v2(emu_server *s, struct MHD_Connection *conn, req *r, const c
             if (!check_limits(s, r, &a, 0, NULL))
                 respond_error(r, 400, "BadRequestError", "Service is not allowed to send letters");
             break;
-        case R_LIST: list_notifications(s, conn, r, &a, root); break;
-        case R_ONE: get_notification(s, r, &a, seg[2], root); break;
-        case R_TEMPLATE: get_template(r, &a, seg[2], -1); break;
-        case R_VERSION: get_template(r, &a, seg[2], version); break;
-        case R_TEMPLATES: list_templates(conn, r, &a); break;
-        case R_PREVIEW: preview_template(r, &a, seg[2]); break;
-        default: break;
+        case R_LIST:
+            list_notifications(s, conn, r, &a, root);
+            break;
+        case R_ONE:
+            get_notification(s, r, &a, seg[2], root);
+            break;
+        case R_TEMPLATE:
+            get_template(r, &a, seg[2], -1);
+            break;
+        case R_VERSION:
+            get_template(r, &a, seg[2], version);
+            break;
+        case R_TEMPLATES:
+            list_templates(conn, r, &a);
+            break;
+        case R_PREVIEW:
+            preview_template(r, &a, seg[2]);
+            break;
+        default:
+            break;
         }
     }
     r->delay_us = f.delay_us;
@@ -1585,8 +1610,8 @@ static enum MHD_Result finish(struct MHD_Connection *conn, req *r)
 /* libmicrohttpd's access handler: called once with the headers, then per
  * body chunk, then once more to answer (and again after a resume). */
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload_data, size_t *upload_size, void **con_cls)
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_size, void **con_cls)
 {
     (void)version;
     emu_server *s = cls;
@@ -1669,9 +1694,9 @@ static struct MHD_Daemon *start_daemon(emu_server *s, int port, emu_errors *errs
     struct MHD_Daemon *d = MHD_start_daemon(
         flags, (uint16_t)port, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, ai->ai_addr,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)s->cfg.threads, MHD_OPTION_NOTIFY_COMPLETED,
-        on_completed, s, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned)8192, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-        (size_t)(32 * 1024), MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024, MHD_OPTION_END);
+        on_completed, s, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120, MHD_OPTION_CONNECTION_LIMIT,
+        (unsigned)8192, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(32 * 1024),
+        MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024, MHD_OPTION_END);
     int err = errno;
     freeaddrinfo(ai);
     if (!d && errs)

@@ -29,13 +29,13 @@ int emu_status_from_name(const char *name);
 struct emu_ref;
 
 typedef struct emu_notification {
-    struct emu_notification *newer, *older; /* the newest-first list */
+    struct emu_notification *newer, *older;   /* the newest-first list */
     struct emu_notification *rnewer, *rolder; /* same reference, newest first */
-    struct emu_ref *ref;                    /* its reference's entry, or NULL */
-    uint64_t seq;                           /* insertion order */
-    struct emu_notification *hnext;         /* hash chain */
-    struct emu_notification *qnext;         /* created or sending queue */
-    struct emu_notification *tnext;         /* timeout queue */
+    struct emu_ref *ref;                      /* its reference's entry, or NULL */
+    uint64_t seq;                             /* insertion order */
+    struct emu_notification *hnext;           /* hash chain */
+    struct emu_notification *qnext;           /* created or sending queue */
+    struct emu_notification *tnext;           /* timeout queue */
     uint64_t hash;
     int64_t created_us, sent_us, updated_us; /* 0 when unset */
     int service_index;
@@ -91,7 +91,7 @@ typedef struct emu_store {
     emu_notification *c_head, *c_tail; /* status created, FIFO by created_at */
     emu_notification *s_head, *s_tail; /* status sending, FIFO by sent_at */
     emu_notification *t_head, *t_tail; /* sending timeout, FIFO by sent_at */
-    emu_ref **rbuckets; /* references, a chained hash */
+    emu_ref **rbuckets;                /* references, a chained hash */
     size_t nrbuckets, nrefs;
     uint64_t total_stored;
     size_t bytes; /* bytes allocated for stored notifications */
@@ -122,8 +122,7 @@ size_t emu_store_clear(emu_store *s);
 /* Forces a status (control API). Sets sent_at when entering sending,
  * updated_at, stops the automatic lifecycle. Calls cb (under the lock)
  * when the new status is final. Returns 0, or -1 when no such id. */
-int emu_store_force_status(emu_store *s, const char *id, int status, emu_status_cb cb,
-                           void *ctx);
+int emu_store_force_status(emu_store *s, const char *id, int status, emu_status_cb cb, void *ctx);
 
 /* Timings for emu_store_tick, in microseconds. */
 typedef struct emu_lifecycle {

@@ -97,12 +97,23 @@ void emu_buf_add_html(emu_buf *b, const char *s)
 {
     for (; *s; s++) {
         switch (*s) {
-        case '&': emu_buf_adds(b, "&amp;"); break;
-        case '<': emu_buf_adds(b, "&lt;"); break;
-        case '>': emu_buf_adds(b, "&gt;"); break;
-        case '"': emu_buf_adds(b, "&quot;"); break;
-        case '\'': emu_buf_adds(b, "&#39;"); break;
-        default: emu_buf_add(b, s, 1);
+        case '&':
+            emu_buf_adds(b, "&amp;");
+            break;
+        case '<':
+            emu_buf_adds(b, "&lt;");
+            break;
+        case '>':
+            emu_buf_adds(b, "&gt;");
+            break;
+        case '"':
+            emu_buf_adds(b, "&quot;");
+            break;
+        case '\'':
+            emu_buf_adds(b, "&#39;");
+            break;
+        default:
+            emu_buf_add(b, s, 1);
         }
     }
 }

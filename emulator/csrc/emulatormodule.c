@@ -53,8 +53,7 @@ static PyObject *emulator_run(PyObject *module, PyObject *arg)
     int rc = 0;
     int argc = n > 0 ? (int)n : 1;
     if (ok) {
-        Py_BEGIN_ALLOW_THREADS
-        rc = emu_main(argc, argv);
+        Py_BEGIN_ALLOW_THREADS rc = emu_main(argc, argv);
         Py_END_ALLOW_THREADS
     } else if (!PyErr_Occurred()) {
         PyErr_NoMemory();

@@ -4,7 +4,7 @@
 
 #include <string.h>
 
-#define SID "26785a09-ab16-4eb0-8407-a37497a57506"
+#define SID    "26785a09-ab16-4eb0-8407-a37497a57506"
 #define SECRET "3d844edf-8d35-48ac-975b-e847b4f122b0"
 
 static int parse(const char *key, ngo_apikey *k)
@@ -41,7 +41,9 @@ TEST(key_without_name_is_accepted_like_the_official_client)
 TEST(uppercase_uuids_are_accepted)
 {
     ngo_apikey k;
-    CHECK_INT_EQ(parse("k-26785A09-AB16-4EB0-8407-A37497A57506-3D844EDF-8D35-48AC-975B-E847B4F122B0", &k), 0);
+    CHECK_INT_EQ(
+        parse("k-26785A09-AB16-4EB0-8407-A37497A57506-3D844EDF-8D35-48AC-975B-E847B4F122B0", &k),
+        0);
 }
 
 TEST(empty_and_short_keys_are_too_short)
@@ -70,8 +72,10 @@ TEST(missing_separator_before_service_id_is_reported)
 TEST(service_id_that_is_not_a_uuid_is_reported)
 {
     ngo_apikey k;
-    CHECK_INT_EQ(parse("name-26785a09-ab16-4eb0-8407-a37497a5750g-" SECRET, &k), NGO_EKEY_SERVICE_ID);
-    CHECK_INT_EQ(parse("name-26785a09xab16-4eb0-8407-a37497a57506-" SECRET, &k), NGO_EKEY_SERVICE_ID);
+    CHECK_INT_EQ(parse("name-26785a09-ab16-4eb0-8407-a37497a5750g-" SECRET, &k),
+                 NGO_EKEY_SERVICE_ID);
+    CHECK_INT_EQ(parse("name-26785a09xab16-4eb0-8407-a37497a57506-" SECRET, &k),
+                 NGO_EKEY_SERVICE_ID);
 }
 
 TEST(secret_that_is_not_a_uuid_is_reported)

@@ -33,7 +33,7 @@ TEST(uses_the_url_safe_alphabet)
 TEST(encoded_length_matches_output)
 {
     size_t n;
-    for(n = 0; n < 10; n++)
+    for (n = 0; n < 10; n++)
         CHECK_INT_EQ(ngo_b64url_encoded_len(n), (n * 4 + 2) / 3);
 }
 
@@ -48,9 +48,9 @@ TEST(decode_round_trips_every_length)
     uint8_t in[40], back[40];
     char out[64];
     size_t n;
-    for(n = 0; n < sizeof(in); n++)
+    for (n = 0; n < sizeof(in); n++)
         in[n] = (uint8_t)(n * 37 + 11);
-    for(n = 0; n <= sizeof(in); n++) {
+    for (n = 0; n <= sizeof(in); n++) {
         long e = ngo_b64url_encode(in, n, out, sizeof(out));
         CHECK(e >= 0);
         CHECK_INT_EQ(ngo_b64url_decode(out, (size_t)e, back, sizeof(back)), n);

@@ -38,7 +38,7 @@ TEST(buffer_capacity_never_exceeds_the_limit_plus_the_nul)
     char chunk[1000];
     size_t i;
     memset(chunk, 'a', sizeof(chunk));
-    for(i = 0; i < 5; i++)
+    for (i = 0; i < 5; i++)
         CHECK_INT_EQ(ngo__buf_append(&b, chunk, sizeof(chunk), 5000), 0);
     CHECK_INT_EQ(b.len, 5000);
     CHECK_INT_EQ(b.cap, 5001);

@@ -19,20 +19,28 @@ struct vector {
 
 static const struct vector vectors[] = {
     {"26785a09-ab16-4eb0-8407-a37497a57506", "3d844edf-8d35-48ac-975b-e847b4f122b0", 1700000000,
-     "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJpc3MiOiIyNjc4NWEwOS1hYjE2LTRlYjAtODQwNy1hMzc0OTdhNTc1MDYiLCJpYXQiOjE3MDAwMDAwMDB9.Kn-G9XSJxdSMk5GxZAwIpUFB7KL-ZpWDLUGVQeIZ4Ec"},
+     "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9."
+     "eyJpc3MiOiIyNjc4NWEwOS1hYjE2LTRlYjAtODQwNy1hMzc0OTdhNTc1MDYiLCJpYXQiOjE3MDAwMDAwMDB9.Kn-"
+     "G9XSJxdSMk5GxZAwIpUFB7KL-ZpWDLUGVQeIZ4Ec"},
     {"00000000-0000-0000-0000-000000000000", "ffffffff-ffff-ffff-ffff-ffffffffffff", 0,
-     "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJpc3MiOiIwMDAwMDAwMC0wMDAwLTAwMDAtMDAwMC0wMDAwMDAwMDAwMDAiLCJpYXQiOjB9.rTk9bYyqi-SBFrX3ZDX9hb0Sj18pBvJP7IZCm-A53gM"},
+     "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9."
+     "eyJpc3MiOiIwMDAwMDAwMC0wMDAwLTAwMDAtMDAwMC0wMDAwMDAwMDAwMDAiLCJpYXQiOjB9.rTk9bYyqi-"
+     "SBFrX3ZDX9hb0Sj18pBvJP7IZCm-A53gM"},
     {"ABCDEF01-2345-6789-ABCD-EF0123456789", "fedcba98-7654-3210-fedc-ba9876543210", 4102444800,
-     "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJpc3MiOiJBQkNERUYwMS0yMzQ1LTY3ODktQUJDRC1FRjAxMjM0NTY3ODkiLCJpYXQiOjQxMDI0NDQ4MDB9.TD8XlPfVwhvfDdbEdcYOdZ3x9ZdMrxd6LXVaQDGSOBE"},
+     "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9."
+     "eyJpc3MiOiJBQkNERUYwMS0yMzQ1LTY3ODktQUJDRC1FRjAxMjM0NTY3ODkiLCJpYXQiOjQxMDI0NDQ4MDB9."
+     "TD8XlPfVwhvfDdbEdcYOdZ3x9ZdMrxd6LXVaQDGSOBE"},
     {"26785a09-ab16-4eb0-8407-a37497a57506", "3d844edf-8d35-48ac-975b-e847b4f122b0", -1,
-     "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJpc3MiOiIyNjc4NWEwOS1hYjE2LTRlYjAtODQwNy1hMzc0OTdhNTc1MDYiLCJpYXQiOi0xfQ.YkusesgCp2EexT6Ue3SsleyYQgeSu2fwDMzEHNWiKO0"},
+     "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9."
+     "eyJpc3MiOiIyNjc4NWEwOS1hYjE2LTRlYjAtODQwNy1hMzc0OTdhNTc1MDYiLCJpYXQiOi0xfQ."
+     "YkusesgCp2EexT6Ue3SsleyYQgeSu2fwDMzEHNWiKO0"},
 };
 
 TEST(jwt_matches_pyjwt_byte_for_byte)
 {
     char out[NGO_JWT_MAX];
     size_t i;
-    for(i = 0; i < sizeof(vectors) / sizeof(vectors[0]); i++) {
+    for (i = 0; i < sizeof(vectors) / sizeof(vectors[0]); i++) {
         const struct vector *v = &vectors[i];
         long n = ngo_jwt_sign(v->sid, v->secret, strlen(v->secret), v->iat, out, sizeof(out));
         CHECK_INT_EQ(n, strlen(v->token));
@@ -73,8 +81,10 @@ TEST(jwt_refuses_an_issuer_that_would_break_the_json)
 TEST(different_secrets_give_different_signatures)
 {
     char a[NGO_JWT_MAX], b[NGO_JWT_MAX];
-    CHECK(ngo_jwt_sign(vectors[0].sid, "3d844edf-8d35-48ac-975b-e847b4f122b0", 36, 5, a, sizeof(a)) > 0);
-    CHECK(ngo_jwt_sign(vectors[0].sid, "3d844edf-8d35-48ac-975b-e847b4f122b1", 36, 5, b, sizeof(b)) > 0);
+    CHECK(ngo_jwt_sign(vectors[0].sid, "3d844edf-8d35-48ac-975b-e847b4f122b0", 36, 5, a,
+                       sizeof(a)) > 0);
+    CHECK(ngo_jwt_sign(vectors[0].sid, "3d844edf-8d35-48ac-975b-e847b4f122b1", 36, 5, b,
+                       sizeof(b)) > 0);
     CHECK(strcmp(a, b) != 0);
     CHECK(!memcmp(a, b, (size_t)(strrchr(a, '.') - a)));
 }

@@ -31,8 +31,8 @@ static ngo_outcome cls_body(int code, long status, const char *body)
 }
 
 /* Notify's body for an iat outside ±30 s (notify-api.md §1.4). */
-#define CLOCK_BODY                                                            \
-    "{\"errors\":[{\"error\":\"AuthError\",\"message\":\"Error: Your system clock "  \
+#define CLOCK_BODY                                                                                 \
+    "{\"errors\":[{\"error\":\"AuthError\",\"message\":\"Error: Your system clock "                \
     "must be accurate to within 30 seconds\"}],\"status_code\":403}"
 
 TEST(notifys_clock_error_403_is_not_sent)
@@ -53,8 +53,9 @@ TEST(other_auth_errors_and_other_statuses_stay_rejected)
                           "{\"errors\":[{\"error\":\"AuthError\",\"message\":\"Invalid "
                           "token: API key not found\"}],\"status_code\":403}"),
                  NGO_REJECTED);
-    CHECK_INT_EQ(cls_body(CURLE_OK, 403, "{\"errors\":[{\"error\":\"AuthError\","
-                                         "\"message\":\"Error: Your system clock\"}]}"),
+    CHECK_INT_EQ(cls_body(CURLE_OK, 403,
+                          "{\"errors\":[{\"error\":\"AuthError\","
+                          "\"message\":\"Error: Your system clock\"}]}"),
                  NGO_REJECTED);
     /* The same body on any other status is not Notify's clock check. */
     CHECK_INT_EQ(cls_body(CURLE_OK, 401, CLOCK_BODY), NGO_REJECTED);
@@ -62,11 +63,13 @@ TEST(other_auth_errors_and_other_statuses_stay_rejected)
     CHECK_INT_EQ(cls_body(CURLE_OK, 201, CLOCK_BODY), NGO_ACCEPTED);
     CHECK_INT_EQ(cls_body(CURLE_OK, 500, CLOCK_BODY), NGO_UNKNOWN);
     /* The message without the AuthError name, or cut short, is not it. */
-    CHECK_INT_EQ(cls_body(CURLE_OK, 403, "\"Error: Your system clock must be accurate to "
-                                         "within 30 seconds\""),
+    CHECK_INT_EQ(cls_body(CURLE_OK, 403,
+                          "\"Error: Your system clock must be accurate to "
+                          "within 30 seconds\""),
                  NGO_REJECTED);
-    CHECK_INT_EQ(cls_body(CURLE_PARTIAL_FILE, 403, "{\"errors\":[{\"error\":\"AuthError\","
-                                                   "\"message\":\"Error: Your sys"),
+    CHECK_INT_EQ(cls_body(CURLE_PARTIAL_FILE, 403,
+                          "{\"errors\":[{\"error\":\"AuthError\","
+                          "\"message\":\"Error: Your sys"),
                  NGO_REJECTED);
     CHECK_INT_EQ(cls_body(CURLE_OK, 403, NULL), NGO_REJECTED);
     CHECK(!ngo_is_clock_error(NULL, 0));

@@ -26,8 +26,8 @@ static int refused_port(char *url, size_t cap)
     memset(&a, 0, sizeof(a));
     a.sin_family = AF_INET;
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if(fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a)) ||
-       getsockname(fd, (struct sockaddr *)&a, &len))
+    if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a)) ||
+        getsockname(fd, (struct sockaddr *)&a, &len))
         return -1;
     snprintf(url, cap, "http://127.0.0.1:%u", (unsigned)ntohs(a.sin_port));
     return fd;
@@ -47,7 +47,7 @@ static ngo_client *make_client(const char *url, unsigned long rate, unsigned lon
     cfg.max_in_flight = 4;
     cfg.rate_per_minute = rate;
     cfg.burst = burst;
-    if(ngo_client_new(&cfg, &c))
+    if (ngo_client_new(&cfg, &c))
         return NULL;
     return c;
 }
@@ -82,7 +82,7 @@ TEST(refused_connections_are_not_sent_in_input_order)
     CHECK(c != NULL);
     memset(res, 0, sizeof(res));
     CHECK_INT_EQ(ngo_perform(m, c, reqs, 3, res, NULL, NULL, NULL), 0);
-    for(i = 0; i < 3; i++) {
+    for (i = 0; i < 3; i++) {
         CHECK_INT_EQ(res[i].outcome, NGO_NOT_SENT);
         CHECK_INT_EQ(res[i].http_status, 0);
         CHECK_INT_EQ(res[i].curl_code, CURLE_COULDNT_CONNECT);
@@ -112,7 +112,7 @@ TEST(check_callback_abandons_a_paced_batch)
     /* 6/min with a 4-token bucket: one request now, the next in ~10 s. */
     c = make_client(url, 6, 4);
     CHECK(c != NULL);
-    for(i = 0; i < 5; i++) {
+    for (i = 0; i < 5; i++) {
         reqs[i].method = "POST";
         reqs[i].path = "/v2/notifications/email";
         reqs[i].body = (const uint8_t *)"{}";
@@ -122,7 +122,7 @@ TEST(check_callback_abandons_a_paced_batch)
     calls = 0;
     CHECK_INT_EQ(ngo_perform(m, c, reqs, 5, res, NULL, stop_on_first_call, NULL), NGO_EINTERRUPTED);
     CHECK_INT_EQ(calls, 1);
-    for(i = 0; i < 5; i++)
+    for (i = 0; i < 5; i++)
         ngo_result_clear(&res[i]);
     ngo_client_free(c);
     ngo_multi_free(m);
@@ -183,7 +183,7 @@ TEST(a_deadline_already_past_starts_nothing)
     memset(res, 0, sizeof(res));
     opts.not_after = ngo__now() - 1.0;
     CHECK_INT_EQ(ngo_perform(m, c, reqs, 3, res, &opts, NULL, NULL), 0);
-    for(i = 0; i < 3; i++) {
+    for (i = 0; i < 3; i++) {
         CHECK_INT_EQ(res[i].outcome, NGO_NOT_SENT);
         CHECK_INT_EQ(res[i].http_status, 0);
         CHECK_INT_EQ(res[i].curl_code, 0);
@@ -214,7 +214,7 @@ TEST(requests_still_waiting_for_a_token_at_the_deadline_are_not_started)
      * long after the deadline. */
     c = make_client(url, 6, 4);
     CHECK(c != NULL);
-    for(i = 0; i < 4; i++) {
+    for (i = 0; i < 4; i++) {
         reqs[i].method = "POST";
         reqs[i].path = "/v2/notifications/email";
         reqs[i].body = (const uint8_t *)"{}";
@@ -225,12 +225,12 @@ TEST(requests_still_waiting_for_a_token_at_the_deadline_are_not_started)
     CHECK_INT_EQ(ngo_perform(m, c, reqs, 4, res, &opts, NULL, NULL), 0);
     CHECK_INT_EQ(res[0].outcome, NGO_NOT_SENT);
     CHECK_INT_EQ(res[0].curl_code, CURLE_COULDNT_CONNECT);
-    for(i = 1; i < 4; i++) {
+    for (i = 1; i < 4; i++) {
         CHECK_INT_EQ(res[i].outcome, NGO_NOT_SENT);
         CHECK_INT_EQ(res[i].curl_code, 0);
         CHECK_STR_EQ(res[i].error, ngo_strerror(NGO_EDEADLINE));
     }
-    for(i = 0; i < 4; i++)
+    for (i = 0; i < 4; i++)
         ngo_result_clear(&res[i]);
     ngo_client_free(c);
     ngo_multi_free(m);

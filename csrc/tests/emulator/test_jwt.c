@@ -9,8 +9,8 @@
 #include "emu_jwt.h"
 
 #define SECRET "3d844edf-8d35-48ac-975b-e847b4f122b0"
-#define ISS "26785a09-ab16-4eb0-8407-a37497a57506"
-#define IAT 1700000000
+#define ISS    "26785a09-ab16-4eb0-8407-a37497a57506"
+#define IAT    1700000000
 
 static const char GOOD[] =
     "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9."
@@ -20,21 +20,21 @@ static const char HS512[] =
     "eyJhbGciOiJIUzUxMiIsInR5cCI6IkpXVCJ9."
     "eyJpc3MiOiIyNjc4NWEwOS1hYjE2LTRlYjAtODQwNy1hMzc0OTdhNTc1MDYiLCJpYXQiOjE3MDAwMDAwMDB9."
     "-RECkhCIawqjh4BF2d67qBQNwSVNXy_AHrda6IPD60tyJkGZYB4FHhcRlrtW3F2tmHslN6Xym3Mi_-Af2bQ-wg";
-static const char NOISS[] =
-    "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJpYXQiOjE3MDAwMDAwMDB9."
-    "RuTB9TSY_147BzeYCpS8ffbbzy_KqVvnU93M1_G0qdo";
-static const char AUD[] =
-    "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9."
-    "eyJpc3MiOiIyNjc4NWEwOS1hYjE2LTRlYjAtODQwNy1hMzc0OTdhNTc1MDYiLCJpYXQiOjE3MDAwMDAwMDAsImF1ZCI6IngifQ."
-    "HXrjFn4NohCEOUnOn0FF7hXiF9dNLYWjE7NLLyjZg5c";
+static const char NOISS[] = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJpYXQiOjE3MDAwMDAwMDB9."
+                            "RuTB9TSY_147BzeYCpS8ffbbzy_KqVvnU93M1_G0qdo";
+static const char AUD[] = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9."
+                          "eyJpc3MiOiIyNjc4NWEwOS1hYjE2LTRlYjAtODQwNy1hMzc0OTdhNTc1MDYiLCJpYXQiOjE3"
+                          "MDAwMDAwMDAsImF1ZCI6IngifQ."
+                          "HXrjFn4NohCEOUnOn0FF7hXiF9dNLYWjE7NLLyjZg5c";
 static const char EXP[] = /* exp = iat - 100 */
     "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9."
-    "eyJpc3MiOiIyNjc4NWEwOS1hYjE2LTRlYjAtODQwNy1hMzc0OTdhNTc1MDYiLCJpYXQiOjE3MDAwMDAwMDAsImV4cCI6MTY5OTk5OTkwMH0."
+    "eyJpc3MiOiIyNjc4NWEwOS1hYjE2LTRlYjAtODQwNy1hMzc0OTdhNTc1MDYiLCJpYXQiOjE3MDAwMDAwMDAsImV4cCI6MT"
+    "Y5OTk5OTkwMH0."
     "kQI1uWrEhkepl09s4qmoI3j76C01rtmC6W08GnW6RdE";
-static const char JTI[] =
-    "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9."
-    "eyJpc3MiOiIyNjc4NWEwOS1hYjE2LTRlYjAtODQwNy1hMzc0OTdhNTc1MDYiLCJpYXQiOjE3MDAwMDAwMDAsImp0aSI6ImFiYyJ9."
-    "JmB9W66nkOVbpJgffnj-XNjKobArsPiOuCxBEeMzTG0";
+static const char JTI[] = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9."
+                          "eyJpc3MiOiIyNjc4NWEwOS1hYjE2LTRlYjAtODQwNy1hMzc0OTdhNTc1MDYiLCJpYXQiOjE3"
+                          "MDAwMDAwMDAsImp0aSI6ImFiYyJ9."
+                          "JmB9W66nkOVbpJgffnj-XNjKobArsPiOuCxBEeMzTG0";
 
 TEST(decodes_a_notify_client_token)
 {
@@ -107,12 +107,14 @@ TEST(non_string_iss_and_iat_are_told_apart_from_missing_ones)
 {
     emu_jwt t;
     /* {"alg":"HS256"}.{"iss":5,"iat":"soon"} */
-    CHECK_INT_EQ(emu_jwt_decode("eyJhbGciOiJIUzI1NiJ9.eyJpc3MiOjUsImlhdCI6InNvb24ifQ.", IAT, &t), 0);
+    CHECK_INT_EQ(emu_jwt_decode("eyJhbGciOiJIUzI1NiJ9.eyJpc3MiOjUsImlhdCI6InNvb24ifQ.", IAT, &t),
+                 0);
     CHECK(t.has_iss && t.iss == NULL);
     CHECK(t.has_iat && !t.iat_is_number);
     emu_jwt_free(&t);
     /* {"alg":"HS256"}.{"iss":"a","iat":1.7e9} */
-    CHECK_INT_EQ(emu_jwt_decode("eyJhbGciOiJIUzI1NiJ9.eyJpc3MiOiJhIiwiaWF0IjoxLjdlOX0.", IAT, &t), 0);
+    CHECK_INT_EQ(emu_jwt_decode("eyJhbGciOiJIUzI1NiJ9.eyJpc3MiOiJhIiwiaWF0IjoxLjdlOX0.", IAT, &t),
+                 0);
     CHECK(t.has_iat && t.iat_is_number);
     CHECK_INT_EQ(t.iat, 1700000000);
     emu_jwt_free(&t);
@@ -281,18 +283,18 @@ TEST(malformed_tokens_do_not_decode)
         "",
         "abc",
         "a.b",
-        "e30.e30",                 /* two parts */
-        "e30.e30.e30.e30",         /* four parts */
-        "e30=.e30.",               /* padding */
-        "e30.e30.a+b/",            /* base64, not base64url */
-        "e3 0.e30.",               /* space */
-        "W10.e30.",                /* header [] */
-        "e30.W10.",                /* payload [] */
-        "e30.IiI.",                /* payload "" */
-        "bm90IGpzb24.e30.",        /* "not json" */
-        ".e30.",                   /* empty header */
-        "e30.e30.a",               /* impossible base64 length */
-        "eyJraWQiOjF9.e30.",       /* {"kid":1}: PyJWT wants a string */
+        "e30.e30",           /* two parts */
+        "e30.e30.e30.e30",   /* four parts */
+        "e30=.e30.",         /* padding */
+        "e30.e30.a+b/",      /* base64, not base64url */
+        "e3 0.e30.",         /* space */
+        "W10.e30.",          /* header [] */
+        "e30.W10.",          /* payload [] */
+        "e30.IiI.",          /* payload "" */
+        "bm90IGpzb24.e30.",  /* "not json" */
+        ".e30.",             /* empty header */
+        "e30.e30.a",         /* impossible base64 length */
+        "eyJraWQiOjF9.e30.", /* {"kid":1}: PyJWT wants a string */
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         emu_jwt t;

@@ -13,8 +13,8 @@ static void check_sanitise(const char *file, int line, const char *text, const c
     size_t n = 0;
     char *got = emu_sanitise_text(text, strlen(text), &n);
     if (!got || strcmp(got, expected) != 0 || n != strlen(got))
-        ck_fail(file, line, "sanitise \"%s\": got \"%s\", want \"%s\"", text,
-                got ? got : "(null)", expected);
+        ck_fail(file, line, "sanitise \"%s\": got \"%s\", want \"%s\"", text, got ? got : "(null)",
+                expected);
     free(got);
 }
 #define SANITISES(text, expected) check_sanitise(__FILE__, __LINE__, text, expected)
@@ -126,8 +126,7 @@ TEST(listed_keys_are_sanitised_and_reported_with_the_key_as_sent)
 
 TEST(unchanged_values_and_unlisted_keys_are_not_reported)
 {
-    PERS("{\"a\":\"plain\",\"b\":\"x.com\"}", "[\"A\"]", "{\"a\":\"plain\",\"b\":\"x.com\"}",
-         "{}");
+    PERS("{\"a\":\"plain\",\"b\":\"x.com\"}", "[\"A\"]", "{\"a\":\"plain\",\"b\":\"x.com\"}", "{}");
     PERS("{\"a\":\"#\"}", "null", "{\"a\":\"#\"}", "{}");
     PERS("{\"a\":\"#\"}", "[]", "{\"a\":\"#\"}", "{}");
 }

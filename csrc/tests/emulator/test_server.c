@@ -42,7 +42,8 @@ TEST(json_matches_python_compact_sorted_ascii)
                           "\xf0\x9f\x98\x80", "b");
     size_t len = 0;
     char *s = emu_json_dumps(v, 1, &len);
-    CHECK_STR_EQ(s, "{\"a\":0.0,\"b\":null,\"m\":\"\\ud83d\\ude00\",\"z\":\"x\\u2019\\u007f\\u0001/\"}\n");
+    CHECK_STR_EQ(
+        s, "{\"a\":0.0,\"b\":null,\"m\":\"\\ud83d\\ude00\",\"z\":\"x\\u2019\\u007f\\u0001/\"}\n");
     CHECK_INT_EQ(len, strlen(s));
     free(s);
     json_decref(v);

@@ -12,9 +12,16 @@ static void add(emu_store *s, int n, int key_type, const char *to, const char *r
 {
     char id[37];
     snprintf(id, sizeof(id), "00000000-0000-4000-8000-%012d", n);
-    emu_notification_spec spec = {.id = id, .key_type = key_type, .template_id = id,
-                                  .template_version = 1, .email_address = to, .recipient = to,
-                                  .reference = ref, .subject = "S", .body = "B", .created_us = t};
+    emu_notification_spec spec = {.id = id,
+                                  .key_type = key_type,
+                                  .template_id = id,
+                                  .template_version = 1,
+                                  .email_address = to,
+                                  .recipient = to,
+                                  .reference = ref,
+                                  .subject = "S",
+                                  .body = "B",
+                                  .created_us = t};
     CHECK_INT_EQ(emu_store_add(s, &spec), 0);
 }
 
