@@ -19,14 +19,20 @@ from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin, messages
 from django.contrib.admin.views.main import ChangeList
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path
 from django.utils.functional import cached_property
 from django.utils.html import format_html
+from django.utils.safestring import SafeString
 
 from . import conf, outbox, redaction, resend, statuses
 from .models import EmailEvent, EmailMessage, SyncLease, reference_digest
+from .observe import dashboard
+from .observe.explain import explain
 
 if TYPE_CHECKING:
     _InlineBase = admin.TabularInline[EmailEvent, EmailMessage]
@@ -66,6 +72,28 @@ def _show_personalisation(request: HttpRequest) -> bool:
     return enabled and request.user.has_perm(PERM_PERSONALISATION)
 
 
+def _with_explanation(text: str, css: str = "ngo-explain") -> SafeString | str:
+    """``text`` and, for a raw transport error, a readable sentence beside it."""
+    sentence = explain(text)
+    if not sentence:
+        return text
+    return format_html('{}<br><span class="{}">{}</span>', text, css, sentence)
+
+
+def _details(summary: str, text: str) -> SafeString | str:
+    """Long text (a body, a traceback) folded under ``summary``, so the table fits."""
+    if not text:
+        return ""
+    return format_html(
+        '<details class="ngo-fold"><summary>{}</summary><pre>{}</pre></details>', summary, text
+    )
+
+
+def _yes_no(value: bool, yes: str) -> str:
+    """A boolean as words: False is the healthy, ordinary case, not a red cross."""
+    return yes if value else "No"
+
+
 class IndexedChangeList(ChangeList):
     """A changelist that sorts only by the admin's ``sortable_by`` (indexed columns):
     Django itself accepts ``?o=`` for any column of ``list_display``."""
@@ -85,18 +113,14 @@ class EmailEventInline(_InlineBase):
     base_fields = (
         "created_at",
         "kind",
-        "from_status",
-        "to_status",
-        "method",
-        "path",
+        "status_change",
+        "request",
         "http_status",
         "outcome",
-        "duration",
-        "detail",
+        "duration_text",
+        "detail_text",
         "response_body",
-        "exception_type",
-        "exception_message",
-        "traceback",
+        "exception_text",
     )
 
     def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
@@ -115,20 +139,57 @@ class EmailEventInline(_InlineBase):
         return self.get_fields(request, obj)
 
     @admin.display(description="request body")
-    def request_body_full(self, obj: EmailEvent) -> str:
-        return obj.request_body
+    def request_body_full(self, obj: EmailEvent) -> SafeString | str:
+        return _details("request", obj.request_body)
 
     @admin.display(description="response body")
-    def response_body_full(self, obj: EmailEvent) -> str:
-        return obj.response_body
+    def response_body_full(self, obj: EmailEvent) -> SafeString | str:
+        return _details("response", obj.response_body)
 
     @admin.display(description="request body")
-    def request_body_redacted(self, obj: EmailEvent) -> str:
-        return redaction.display_text(obj.request_body, show_personalisation=False)
+    def request_body_redacted(self, obj: EmailEvent) -> SafeString | str:
+        return _details(
+            "request", redaction.display_text(obj.request_body, show_personalisation=False)
+        )
 
     @admin.display(description="response body")
-    def response_body_redacted(self, obj: EmailEvent) -> str:
-        return redaction.display_text(obj.response_body, show_personalisation=False)
+    def response_body_redacted(self, obj: EmailEvent) -> SafeString | str:
+        return _details(
+            "response", redaction.display_text(obj.response_body, show_personalisation=False)
+        )
+
+    @admin.display(description="status change")
+    def status_change(self, obj: EmailEvent) -> str:
+        if not (obj.from_status or obj.to_status):
+            return ""
+        return f"{obj.from_status or '…'} → {obj.to_status or '…'}"
+
+    @admin.display(description="request")
+    def request(self, obj: EmailEvent) -> SafeString | str:
+        if not obj.method:
+            return ""
+        return format_html('{} <span class="ngo-path">{}</span>', obj.method, obj.path)
+
+    @admin.display(description="duration")
+    def duration_text(self, obj: EmailEvent) -> str:
+        if obj.duration is None:
+            return ""
+        return f"{obj.duration * 1000:.0f} ms" if obj.duration < 1 else f"{obj.duration:.2f} s"
+
+    @admin.display(description="detail")
+    def detail_text(self, obj: EmailEvent) -> SafeString | str:
+        return _with_explanation(obj.detail)
+
+    @admin.display(description="exception")
+    def exception_text(self, obj: EmailEvent) -> SafeString | str:
+        if not obj.exception_type:
+            return ""
+        return format_html(
+            "{}: {}{}",
+            obj.exception_type,
+            obj.exception_message,
+            _details("traceback", obj.traceback),
+        )
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # The timeline is part of the email's page: view_emailmessage is enough.
@@ -148,11 +209,12 @@ class EmailEventInline(_InlineBase):
 class EmailMessageAdmin(_AdminBase):
     list_display = (
         "email_address",
-        "template_id",
+        "template_short",
         "status_badge",
         "attempts",
         "created_at",
         "updated_at",
+        "last_error_short",
     )
     list_filter = ("status", ("created_at", admin.DateFieldListFilter))
     search_fields = ("email_address",)  # see get_search_results: exact, indexed matches
@@ -171,9 +233,9 @@ class EmailMessageAdmin(_AdminBase):
         "template_id",
         "status_badge",
         "notify_status",
-        "last_error",
+        "last_error_explained",
         "attempts",
-        "outcome_unknown",
+        "outcome_unknown_text",
         "next_action_at",
         "attempt_started_at",
         "reference",
@@ -191,7 +253,7 @@ class EmailMessageAdmin(_AdminBase):
         "updated_at",
         "last_polled_at",
         "polls",
-        "tracking_stopped",
+        "tracking_stopped_text",
         "sanitise_content_for",
         "resent_from",
         "redacted_at",
@@ -209,6 +271,36 @@ class EmailMessageAdmin(_AdminBase):
             '<span class="ngo-status ngo-status--{}">{}</span>',
             obj.status,
             statuses.LABELS.get(obj.status, obj.status),
+        )
+
+    @admin.display(description="template id")
+    def template_short(self, obj: EmailMessage) -> str:
+        text = str(obj.template_id)
+        return format_html('<code class="ngo-uuid" title="{}">{}…</code>', text, text[:8])
+
+    @admin.display(description="last error")
+    def last_error_short(self, obj: EmailMessage) -> str:
+        if not obj.last_error:
+            return ""
+        return format_html(
+            '<span class="ngo-last-error" title="{}">{}</span>', obj.last_error, obj.last_error
+        )
+
+    @admin.display(description="last error")
+    def last_error_explained(self, obj: EmailMessage) -> SafeString | str:
+        return _with_explanation(obj.last_error)
+
+    @admin.display(description="outcome unknown")
+    def outcome_unknown_text(self, obj: EmailMessage) -> str:
+        return _yes_no(
+            obj.outcome_unknown,
+            "Yes: the last attempt may have reached Notify; it is looked up before any resend",
+        )
+
+    @admin.display(description="tracking stopped")
+    def tracking_stopped_text(self, obj: EmailMessage) -> str:
+        return _yes_no(
+            obj.tracking_stopped, "Yes: no final status from Notify in time; no longer polled"
         )
 
     @admin.display(description="personalisation")
@@ -310,6 +402,29 @@ class EmailMessageAdmin(_AdminBase):
                 "be sent again.",
                 messages.WARNING,
             )
+
+    def get_urls(self) -> list[URLPattern]:
+        urls: list[URLPattern] = [
+            path(
+                "dashboard/",
+                self.admin_site.admin_view(self.dashboard_view),
+                name="django_govuk_notify_outbox_dashboard",
+            )
+        ]
+        return urls + super().get_urls()
+
+    def dashboard_view(self, request: HttpRequest) -> HttpResponse:
+        """The outbox at a glance (view_emailmessage): queue, sync, Notify's answers."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Outbox dashboard",
+            "opts": self.model._meta,
+            "legend": dashboard.legend(),
+            **dashboard.context(request.GET.get("window", dashboard.DEFAULT_WINDOW)),
+        }
+        return TemplateResponse(request, "admin/django_govuk_notify_outbox/dashboard.html", context)
 
     def _pause_context(self, extra_context: dict[str, Any] | None) -> dict[str, Any]:
         paused, since, message = SyncLease.pause_state()
