@@ -111,8 +111,8 @@ def queue_state(using: str | None = None) -> QueueState:
 
 
 def mark_checked(using: str | None = None, *, force: bool = False) -> None:
-    """Records that a sync looked for work: one UPDATE, at most every CHECKED_EVERY s per
-    process (none before the SyncLease row exists: the first run with work creates it)."""
+    """Records that a sync looked for work: one UPDATE (the SyncLease row created first
+    if missing), at most every CHECKED_EVERY s per process."""
     global _last_checked
     if not force and _last_checked and time.monotonic() - _last_checked < CHECKED_EVERY:
         return
@@ -120,4 +120,7 @@ def mark_checked(using: str | None = None, *, force: bool = False) -> None:
     from ..engine.clock import DbNow  # the engine imports this package
 
     alias = using or _using()
-    SyncLease.objects.using(alias).filter(pk=SyncLease.SINGLETON_ID).update(last_checked_at=DbNow())
+    manager = SyncLease.objects.using(alias)
+    if not manager.filter(pk=SyncLease.SINGLETON_ID).update(last_checked_at=DbNow()):
+        manager.get_or_create(pk=SyncLease.SINGLETON_ID)
+        manager.filter(pk=SyncLease.SINGLETON_ID).update(last_checked_at=DbNow())
