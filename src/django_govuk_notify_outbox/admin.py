@@ -26,8 +26,8 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path
 from django.utils.functional import cached_property
-from django.utils.html import format_html
-from django.utils.safestring import SafeString
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
 
 from . import conf, outbox, redaction, resend, statuses
 from .models import EmailEvent, EmailMessage, SyncLease, reference_digest
@@ -112,14 +112,11 @@ class EmailEventInline(_InlineBase):
     ordering = ("created_at", "id")
     base_fields = (
         "created_at",
-        "kind",
         "status_change",
         "request",
-        "http_status",
-        "outcome",
-        "duration_text",
+        "answer",
         "detail_text",
-        "response_body",
+        "bodies",
         "exception_text",
     )
 
@@ -127,54 +124,61 @@ class EmailEventInline(_InlineBase):
         fields = list(self.base_fields)
         # Bodies are redacted again unless this user may see personalisation: events
         # recorded while SHOW_PERSONALISATION_IN_ADMIN was on hold Notify's filled-in email.
-        if _show_personalisation(request):
-            bodies = ["request_body_full", "response_body_full"]
-        else:
-            bodies = ["request_body_redacted", "response_body_redacted"]
-        at = fields.index("response_body")
-        fields[at : at + 1] = bodies
+        at = fields.index("bodies")
+        fields[at] = "bodies_full" if _show_personalisation(request) else "bodies_redacted"
         return fields
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         return self.get_fields(request, obj)
 
-    @admin.display(description="request body")
-    def request_body_full(self, obj: EmailEvent) -> SafeString | str:
-        return _details("request", obj.request_body)
-
-    @admin.display(description="response body")
-    def response_body_full(self, obj: EmailEvent) -> SafeString | str:
-        return _details("response", obj.response_body)
-
-    @admin.display(description="request body")
-    def request_body_redacted(self, obj: EmailEvent) -> SafeString | str:
-        return _details(
-            "request", redaction.display_text(obj.request_body, show_personalisation=False)
+    @admin.display(description="bodies")
+    def bodies_full(self, obj: EmailEvent) -> SafeString | str:
+        return format_html(
+            "{}{}", _details("request", obj.request_body), _details("response", obj.response_body)
         )
 
-    @admin.display(description="response body")
-    def response_body_redacted(self, obj: EmailEvent) -> SafeString | str:
-        return _details(
-            "response", redaction.display_text(obj.response_body, show_personalisation=False)
+    @admin.display(description="bodies")
+    def bodies_redacted(self, obj: EmailEvent) -> SafeString | str:
+        return format_html(
+            "{}{}",
+            _details(
+                "request", redaction.display_text(obj.request_body, show_personalisation=False)
+            ),
+            _details(
+                "response", redaction.display_text(obj.response_body, show_personalisation=False)
+            ),
         )
 
     @admin.display(description="status change")
-    def status_change(self, obj: EmailEvent) -> str:
+    def status_change(self, obj: EmailEvent) -> SafeString | str:
         if not (obj.from_status or obj.to_status):
             return ""
-        return f"{obj.from_status or '…'} → {obj.to_status or '…'}"
+        return format_html(
+            '<span class="ngo-nowrap">{}</span> → <span class="ngo-nowrap">{}</span>',
+            obj.from_status or "…",
+            obj.to_status or "…",
+        )
 
     @admin.display(description="request")
     def request(self, obj: EmailEvent) -> SafeString | str:
         if not obj.method:
-            return ""
-        return format_html('{} <span class="ngo-path">{}</span>', obj.method, obj.path)
+            return obj.get_kind_display() if obj.kind != EmailEvent.Kind.STATUS else ""
+        # Break the path only after a slash or before a query, never inside a word.
+        parts = obj.path.replace("?", "\x00?").replace("/", "/\x00").split("\x00")
+        return format_html(
+            '{} <span class="ngo-path">{}</span>',
+            obj.method,
+            format_html_join(mark_safe("<wbr>"), "{}", ((p,) for p in parts)),
+        )
 
-    @admin.display(description="duration")
-    def duration_text(self, obj: EmailEvent) -> str:
-        if obj.duration is None:
-            return ""
-        return f"{obj.duration * 1000:.0f} ms" if obj.duration < 1 else f"{obj.duration:.2f} s"
+    @admin.display(description="answer")
+    def answer(self, obj: EmailEvent) -> str:
+        parts = [str(obj.http_status) if obj.http_status else "", obj.outcome]
+        if obj.duration is not None:
+            parts.append(
+                f"{obj.duration * 1000:.0f} ms" if obj.duration < 1 else f"{obj.duration:.2f} s"
+            )
+        return " · ".join(p for p in parts if p)
 
     @admin.display(description="detail")
     def detail_text(self, obj: EmailEvent) -> SafeString | str:

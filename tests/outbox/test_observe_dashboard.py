@@ -135,14 +135,17 @@ def test_log_records_carry_the_email_notify_ids_and_outcome(
     for record in records:  # every record of the package's logger has the fields
         for field in ("email_id", "notify_id", "outcome"):
             assert hasattr(record, field), (record.getMessage(), field)
-    sends = {r.email_id: r for r in records if getattr(r, "request", None) == "send"}
+    sends: dict[Any, Any] = {
+        getattr(r, "email_id", None): r for r in records if getattr(r, "request", None) == "send"
+    }
     first = EmailMessage.objects.get(pk=accepted[0].pk)
     assert sends[first.pk].notify_id == str(first.notify_id)
     assert sends[first.pk].outcome == "accepted"
     assert sends[rejected.pk].outcome == "rejected"
     assert sends[rejected.pk].levelname == "INFO"
     assert any(
-        getattr(r, "status", None) == statuses.NOTIFY_DELIVERED and r.email_id == first.pk
+        getattr(r, "status", None) == statuses.NOTIFY_DELIVERED
+        and getattr(r, "email_id", None) == first.pk
         for r in records
     )
     assert outbox  # the engine's module, as the records' source

@@ -16,6 +16,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from datetime import timezone as dt_timezone
+from typing import Any
 
 from django.db import connections
 from django.utils import timezone
@@ -90,7 +91,7 @@ def _upsert(using: str, rows: Iterable[tuple[int, datetime, str, str, int]]) -> 
     names = ("width", "bucket", "name", "label", "count")
     columns = ", ".join(ops.quote_name(n) for n in names)
     count = ops.quote_name("count")
-    params: list[object] = []
+    params: list[Any] = []
     values = []
     for width, bucket, name, label, n in rows:
         values.append("(%s, %s, %s, %s, %s)")
