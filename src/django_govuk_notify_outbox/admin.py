@@ -166,8 +166,9 @@ class EmailEventInline(_InlineBase):
         # Break the path only after a slash or before a query, never inside a word.
         parts = obj.path.replace("?", "\x00?").replace("/", "/\x00").split("\x00")
         return format_html(
-            '{} <span class="ngo-path">{}</span>',
+            '{} <span class="ngo-path" title="{}">{}</span>',
             obj.method,
+            obj.path,
             format_html_join(mark_safe("<wbr>"), "{}", ((p,) for p in parts)),
         )
 
