@@ -16,6 +16,7 @@ Without opentelemetry-api every function here does nothing.
 
 from __future__ import annotations
 
+import contextvars
 import dataclasses
 import time
 from collections.abc import Sequence
@@ -63,15 +64,18 @@ class RunTrace:
     span: Any = None
 
 
-_current: RunTrace | None = None  # sync() runs one at a time per process (the lease)
+# The run of this thread (or task): its chunks are recorded where sync() runs.
+_current: contextvars.ContextVar[RunTrace | None] = contextvars.ContextVar(
+    "notify_outbox_run", default=None
+)
 
 
 def start_run() -> RunTrace | None:
-    global _current
     if trace is None:
         return None
-    _current = RunTrace(time.time_ns(), otel_context.get_current())
-    return _current
+    run = RunTrace(time.time_ns(), otel_context.get_current())
+    _current.set(run)
+    return run
 
 
 def _run_span(run: RunTrace) -> Any:
@@ -81,10 +85,9 @@ def _run_span(run: RunTrace) -> Any:
 
 
 def end_run(run: RunTrace | None, summary: SyncSummary | None, exc: BaseException | None) -> None:
-    global _current
     if run is None:
         return
-    _current = None
+    _current.set(None)
     if run.span is None and (exc is not None or (summary is not None and summary.ran)):
         _run_span(run)
     span = run.span
@@ -114,7 +117,7 @@ def record_job(job: Job, exchanges: Sequence[Exchange]) -> None:
     """The chunk's span and one span per Notify request, recorded after the fact."""
     if trace is None:
         return
-    run = _current
+    run = _current.get()
     tracer = _tracer()
     parent = trace.set_span_in_context(_run_span(run)) if run is not None else None
     start = int(getattr(job, "observed_start_ns", 0) or time.time_ns())
