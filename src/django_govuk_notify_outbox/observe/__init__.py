@@ -20,9 +20,9 @@ from . import exchange, logs, metrics, rollup, state, tracing
 
 if TYPE_CHECKING:
     from ..client import Result
-    from ..engine.jobs import Job
-    from ..engine.run import SyncSummary
-    from ..engine.writer import Written
+    from .protocols import JobLike as Job
+    from .protocols import SummaryLike as SyncSummary
+    from .protocols import WrittenLike as Written
 
 __all__ = ["enqueued", "idle_heartbeat", "performing", "recorded", "sync_observed", "written"]
 

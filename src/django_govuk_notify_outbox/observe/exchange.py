@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ..client import Result
-    from ..engine.jobs import Job
-    from ..engine.writer import Written
+    from .protocols import JobLike as Job
+    from .protocols import WrittenLike as Written
 
 # (method, route template) of each kind of request the engine makes.
 ROUTES: dict[str, tuple[str, str]] = {

@@ -17,7 +17,7 @@ from .. import statuses
 from .exchange import Exchange
 
 if TYPE_CHECKING:
-    from ..engine.writer import Written
+    from .protocols import WrittenLike as Written
     from .state import QueueState
 
 PREFIX = "notify_outbox"

@@ -27,8 +27,8 @@ from ..models import EmailMessage
 from .exchange import Exchange
 
 if TYPE_CHECKING:
-    from ..engine.jobs import Job
-    from ..engine.run import SyncSummary
+    from .protocols import JobLike as Job
+    from .protocols import SummaryLike as SyncSummary
 
 try:
     from opentelemetry import context as otel_context
