@@ -190,7 +190,9 @@ int emu_config_defaults(emu_config *c)
         add_template(s, EMU_TEMPLATE_ARCHIVED, "Old welcome", "email", "Old hello ((name))",
                      "This template has been deleted.", 3, 1) ||
         add_template(s, EMU_TEMPLATE_SMS, "Text message", "sms", NULL,
-                     "Your code is ((code))", 1, 0))
+                     "Your code is ((code))", 1, 0) ||
+        add_template(s, EMU_TEMPLATE_SUBJECT_BODY, "Subject and body", "email", "((subject))",
+                     "((body))", 1, 0))
         goto oom;
     return 0;
 oom:

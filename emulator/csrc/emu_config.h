@@ -126,6 +126,7 @@ void emu_config_free(emu_config *c);
 #define EMU_TEMPLATE_PLAIN "f2a6c3b1-0004-4c1d-9e2f-3a4b5c6d7e04"
 #define EMU_TEMPLATE_ARCHIVED "f2a6c3b1-0005-4c1d-9e2f-3a4b5c6d7e05"
 #define EMU_TEMPLATE_SMS "f2a6c3b1-0006-4c1d-9e2f-3a4b5c6d7e06"
+#define EMU_TEMPLATE_SUBJECT_BODY "f2a6c3b1-0007-4c1d-9e2f-3a4b5c6d7e07"
 #define EMU_DEFAULT_REPLY_TO_ID "a7b8c9d0-0001-4e2f-8a3b-4c5d6e7f8001"
 
 #endif

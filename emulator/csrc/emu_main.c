@@ -78,6 +78,7 @@ static const char usage[] =
     "    " EMU_TEMPLATE_PLAIN "  Plain: no placeholders\n"
     "    " EMU_TEMPLATE_ARCHIVED "  Old welcome: archived\n"
     "    " EMU_TEMPLATE_SMS "  Text message: sms, ((code))\n"
+    "    " EMU_TEMPLATE_SUBJECT_BODY "  Subject and body: ((subject)), ((body)) (the email backend's)\n"
     "\n"
     "Control API (no auth): GET/DELETE /_emulator/notifications,\n"
     "POST /_emulator/notifications/<id>/status, GET /_emulator/stats,\n"

@@ -95,6 +95,8 @@ class OutboxSettings:
     rate_limit_burst: int = 1000
     show_personalisation_in_admin: bool = False
     event_body_limit: int = 2000
+    callback_bearer_token: str | None = dataclasses.field(default=None, repr=False)
+    receipt_poll_fallback: float = 900.0
     # backends.EmailBackend: the template with ((subject)) and ((body)), and reply-to ids.
     email_backend_template_id: str | None = None
     email_backend_reply_to_ids: Mapping[str, str] = dataclasses.field(default_factory=dict)
@@ -112,6 +114,11 @@ class OutboxSettings:
         return f"OutboxSettings(api_key={self.api_key!r}, {shown})"
 
     __str__ = __repr__
+
+    @property
+    def receipts_enabled(self) -> bool:
+        """Delivery-status callbacks are configured: polling becomes the fallback."""
+        return self.callback_bearer_token is not None
 
     @property
     def kick_enabled(self) -> bool:
@@ -147,6 +154,8 @@ _KEYS: dict[str, tuple[str, tuple[type, ...]]] = {
     "RATE_LIMIT_BURST": ("rate_limit_burst", (int,)),
     "SHOW_PERSONALISATION_IN_ADMIN": ("show_personalisation_in_admin", (bool,)),
     "EVENT_BODY_LIMIT": ("event_body_limit", (int,)),
+    "CALLBACK_BEARER_TOKEN": ("callback_bearer_token", (str, type(None))),
+    "RECEIPT_POLL_FALLBACK": ("receipt_poll_fallback", _NUMBER),
     "EMAIL_BACKEND_TEMPLATE_ID": ("email_backend_template_id", (str, type(None))),
     "EMAIL_BACKEND_REPLY_TO_IDS": ("email_backend_reply_to_ids", (dict,)),
     "REDACT_WHEN_FINAL": ("redact_when_final", (bool,)),
@@ -157,6 +166,7 @@ API_KEY_ALIAS = "DJANGO_GOVUK_NOTIFY_OUTBOX__API_KEY"
 
 _POSITIVE = {
     "timeout",
+    "receipt_poll_fallback",
     "send_window",
     "connect_timeout",
     "batch_size",
@@ -269,6 +279,12 @@ def parse_outbox_dict(api_key: str, base_url: str, raw: Mapping[str, Any]) -> Ou
                 f"({window + result.timeout:g}s): a look-up sooner could miss a request "
                 "that is still on its way to Notify"
             )
+    token = result.callback_bearer_token
+    if token is not None and (len(token) < 10 or token != token.strip()):
+        raise ImproperlyConfigured(
+            "GOVUK_NOTIFY_OUTBOX['CALLBACK_BEARER_TOKEN'] must be at least 10 characters "
+            "with no surrounding whitespace, as Notify requires"
+        )
     if result.max_age < 4 * result.lookup_delay:
         raise ImproperlyConfigured(
             "GOVUK_NOTIFY_OUTBOX['MAX_AGE'] must be at least 4 * LOOKUP_DELAY "

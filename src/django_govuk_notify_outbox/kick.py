@@ -15,6 +15,8 @@ from . import conf
 
 logger = logging.getLogger("django_govuk_notify_outbox")
 
+SYNC_TASK = "django_govuk_notify_outbox.tasks.sync"
+
 # Kicks closer together than this are merged: the later one is queued with a
 # countdown to the end of the window, and any more within it are dropped (the
 # deferred task will find their emails).
@@ -38,9 +40,11 @@ def _kick() -> None:
         else:
             _last_kick, countdown = now, 0.0
     try:
-        from .tasks import sync
+        # By name, through the project's Celery app: this module never imports the
+        # tasks (which import the engine, which imports this module).
+        from celery import current_app
 
-        sync.apply_async(retry=False, countdown=countdown or None)
+        current_app.send_task(SYNC_TASK, retry=False, countdown=countdown or None)
     except Exception:
         logger.warning(
             "outbox: could not kick the sync task; the scheduled sync will send the email",

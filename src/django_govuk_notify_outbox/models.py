@@ -100,6 +100,8 @@ class EmailMessage(models.Model):
 
     # Poll bookkeeping.
     last_polled_at = models.DateTimeField(null=True, blank=True)
+    # The last delivery-status callback from Notify (with receipts on, polls are the fallback).
+    last_receipt_at = models.DateTimeField(null=True, blank=True)
     polls = models.PositiveIntegerField(default=0)
     tracking_stopped = models.BooleanField(default=False)
 
@@ -144,6 +146,7 @@ class EmailEvent(models.Model):
         EXCEPTION = "exception", "Exception"
         STATUS = "status", "Status change"
         INFO = "info", "Information"
+        RECEIPT = "receipt", "Delivery receipt"
 
     message = models.ForeignKey(EmailMessage, on_delete=models.CASCADE, related_name="events")
     created_at = models.DateTimeField(default=timezone.now)
@@ -265,3 +268,22 @@ class OutboxStat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} {self.label}: {self.count} at {self.bucket:%Y-%m-%d %H:%M}"
+
+
+class UnmatchedReceipt(models.Model):
+    """A callback from Notify for a notification id the outbox does not hold (yet).
+
+    Notify retries a callback that is not answered 2xx, so these are answered 200 and
+    kept here to be looked at; the poll fallback settles the email if it appears later."""
+
+    received_at = models.DateTimeField(default=timezone.now, db_index=True)
+    kind = models.CharField(max_length=16)  # "delivery_status" or "complaint"
+    notify_id = models.UUIDField(db_index=True)
+    status = models.CharField(max_length=32, blank=True, default="")
+    reference = models.CharField(max_length=1000, blank=True, default="")
+
+    class Meta:
+        ordering = ("-received_at", "-id")
+
+    def __str__(self) -> str:
+        return f"{self.kind} for {self.notify_id} ({self.status or 'complaint'})"

@@ -21,9 +21,10 @@ from typing import Any
 from celery import shared_task
 
 from . import engine, observe, retention
+from .kick import SYNC_TASK
 
 
-@shared_task(name="django_govuk_notify_outbox.tasks.sync", ignore_result=True)  # type: ignore[untyped-decorator]
+@shared_task(name=SYNC_TASK, ignore_result=True)  # type: ignore[untyped-decorator]
 def sync() -> dict[str, Any] | None:
     """One outbox run (see engine.sync); returns its summary as a dict, or None when idle."""
     summary = engine.sync()

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 from django.db import DEFAULT_DB_ALIAS, router, transaction
 
 from . import kick, observe, statuses, throttle, validation
-from .engine.clock import DbNow
+from .engine.clock import now_value
 from .models import PRIORITIES, EmailMessage, reference_digest
 
 __all__ = ["send_email_notification", "validate_email_address"]
@@ -205,7 +205,7 @@ def send_email_notification(
         traceparent=observe.enqueued(),
     )
     # Due at once by the database's clock, the one every engine decision uses.
-    message.next_action_at = DbNow()
+    message.next_action_at = now_value(using)
     if throttle_max_per_minute is None:
         # One INSERT, no savepoint: the row is the record of its creation.
         message.save(using=using, force_insert=True)

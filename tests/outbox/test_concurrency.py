@@ -95,8 +95,8 @@ def test_a_worker_killed_mid_batch_loses_and_duplicates_nothing(
         **settings.GOVUK_NOTIFY_OUTBOX,
         "TIMEOUT": 20.0,
         "RUN_TIME_BUDGET": 5.0,
-        "LEASE_SECONDS": 50.0,
-        "LOOKUP_DELAY": 0.0,
+        "LEASE_SECONDS": 1.0,
+        "LOOKUP_DELAY": 21.0,
     }
     # Every POST is stored by the emulator, then its response is held back.
     emulator.faults(stall_rate=1.0, stall_ms=15000)
@@ -123,14 +123,22 @@ def test_a_worker_killed_mid_batch_loses_and_duplicates_nothing(
             worker.kill()
             worker.communicate()
     emulator.faults(stall_rate=0.0)
-    # The dead worker's lease is still valid: its emails are not due, nobody touches them.
+    outbox_settings(settings, TIMEOUT=20.0, LOOKUP_DELAY=21.0, LEASE_SECONDS=1.0)
+    # The dead worker's claims are not settled before LOOKUP_DELAY: nobody touches them.
     assert outbox.sync().reason == "nothing due"
     assert EmailMessage.objects.filter(attempt_started_at__isnull=False).count() == 6
-    # LEASE_SECONDS pass: its lease expires and its in-flight emails fall due.
-    past = timezone.now() - timedelta(seconds=1)
-    SyncLease.objects.update(expires_at=past)
-    EmailMessage.objects.update(next_action_at=past)
-    summary = outbox.sync()
+    # LOOKUP_DELAY passes (moved back rather than waited for): the claims are settled by
+    # looking each email up, and found.
+    past = timezone.now() - timedelta(seconds=22)
+    EmailMessage.objects.update(
+        attempt_started_at=past, next_action_at=past + timedelta(seconds=21)
+    )
+    # The dead worker's heartbeat lease expires within LEASE_SECONDS: another run takes over.
+    deadline = time.monotonic() + 10
+    while not (summary := outbox.sync()).ran:
+        assert summary.reason == "another run holds the lease"
+        assert time.monotonic() < deadline, "the dead worker's lease never expired"
+        time.sleep(0.1)
     assert summary.recovered == 6
     assert summary.adopted == 6
     assert summary.accepted == 0

@@ -23,7 +23,7 @@ from django_govuk_notify_outbox.models import EmailMessage
 from .conftest import outbox_settings
 
 BACKEND = "django_govuk_notify_outbox.backends.EmailBackend"
-TEMPLATE_SUBJECT_BODY = "0b1f3c2e-7a55-4c1e-9d6e-3f0a9b8c7d61"
+TEMPLATE_SUBJECT_BODY = "f2a6c3b1-0007-4c1d-9e2f-3a4b5c6d7e07"
 REPLY_TO_ID = "a7b8c9d0-0001-4e2f-8a3b-4c5d6e7f8001"
 SERVICE_ID = "5b0e5d0a-1d57-4c55-9bd4-8d9a8f7f0001"
 TEST_SECRET = "11111111-aaaa-4aaa-8aaa-000000000004"

@@ -290,3 +290,49 @@ def test_the_daily_limit_waits_for_midnight_utc_without_spending_attempts(
     midnight = (now + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
     assert stored.next_action_at is not None
     assert midnight <= stored.next_action_at <= midnight + timedelta(seconds=60)
+
+
+class _Hostile(http.server.BaseHTTPRequestHandler):
+    """Answers every request 2xx with a body nested 100,000 levels deep."""
+
+    def _answer(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        self.rfile.read(length)
+        body = b"[" * 100_000
+        self.send_response(201 if self.command == "POST" else 200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_GET = do_POST = _answer
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+def test_a_poison_response_never_stops_the_line(emulator: Any, settings: SettingsWrapper) -> None:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Hostile)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        settings.GOVUK_NOTIFY_BASE_URL = f"http://127.0.0.1:{server.server_address[1]}"
+        messages = [
+            send_email_notification(f"p{n}@example.gov.uk", TEMPLATE_PLAIN) for n in range(3)
+        ]
+        summary = outbox.sync()  # no RecursionError: every run completes
+        assert summary.sent == 3
+        for message in messages:
+            stored = reload(message)
+            # Accepted, but its id cannot be read: an unknown outcome, looked up, never resent.
+            assert stored.status == statuses.RETRYING_SEND_TO_NOTIFY
+            assert stored.outcome_unknown
+            assert "readable notification id" in stored.last_error
+        wait_for_lookups()
+        summary = outbox.sync()
+        assert summary.looked_up == 3
+        assert summary.lookup_failed == 3  # the look-up's answer cannot be read either
+        assert all(reload(m).outcome_unknown for m in messages)
+        assert all(reload(m).attempts == 1 for m in messages)
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -459,3 +459,21 @@ def test_api_key_never_appears_in_events(emulator: Any, settings: SettingsWrappe
     for event in EmailEvent.objects.all():
         for value in vars(event).values():
             assert secret not in str(value)
+
+
+def test_a_high_priority_email_overtakes_queued_bulk_ones(
+    emulator: Any, settings: SettingsWrapper
+) -> None:
+    outbox_settings(settings, BATCH_SIZE=10, MAX_IN_FLIGHT=10)
+    bulk = [
+        send_email_notification(f"bulk{n}@example.gov.uk", TEMPLATE_PLAIN, priority="bulk")
+        for n in range(40)
+    ]
+    normal = send_email_notification("normal@example.gov.uk", TEMPLATE_PLAIN)
+    high = send_email_notification("reset@example.gov.uk", TEMPLATE_PLAIN, priority="high")
+    outbox.sync()
+    # Notify's list is newest first. Queued last, the high and normal emails went in the
+    # first chunk of ten (its requests are concurrent, so their order within it is not).
+    created = [n["email_address"] for n in reversed(emulator.notifications())]
+    assert {high.email_address, normal.email_address} <= set(created[:10])
+    assert len(created) == len(bulk) + 2

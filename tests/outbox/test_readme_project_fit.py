@@ -10,7 +10,7 @@ from django.core import mail
 from pytest_django.fixtures import Settings as SettingsWrapper
 
 from django_govuk_notify_outbox import statuses, testing
-from django_govuk_notify_outbox.models import EmailMessage
+from django_govuk_notify_outbox.models import PRIORITY_HIGH, EmailMessage
 from tests.e2e.readme import section
 
 from .conftest import outbox_settings
@@ -80,3 +80,24 @@ def test_retention_schedule_names_real_tasks() -> None:
     assert beat["purge"]["task"] == tasks.purge.name
     assert tasks.purge.run.__code__.co_varnames[0] == "older_than_days"
     assert set(beat["purge"]["kwargs"]) == {"older_than_days"}
+
+
+@pytest.mark.django_db
+def test_priority_example_stores_a_high_priority_email() -> None:
+    (code,) = blocks("Priority")
+    run(code)
+    (email,) = EmailMessage.objects.all()
+    assert email.priority == PRIORITY_HIGH
+
+
+def test_receipts_example_routes_the_callback_view(settings: SettingsWrapper) -> None:
+    from django.urls import resolve
+
+    from django_govuk_notify_outbox import conf, views
+
+    urls, config = blocks("Delivery receipts")
+    patterns = run(urls)["urlpatterns"]
+    assert patterns[0].pattern.describe().startswith("'notify/'")
+    assert resolve("/notify/callback").func is views.notify_callback  # tests/urls.py does the same
+    outbox_settings(settings, **run(config)["GOVUK_NOTIFY_OUTBOX"])
+    assert conf.get_settings().receipts_enabled

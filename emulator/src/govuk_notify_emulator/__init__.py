@@ -38,6 +38,7 @@ __all__ = [
     "TEMPLATE_LIST",
     "TEMPLATE_PLAIN",
     "TEMPLATE_SMS",
+    "TEMPLATE_SUBJECT_BODY",
     "TEMPLATE_WELCOME",
     "EmulatorError",
     "NotifyEmulator",
@@ -52,6 +53,7 @@ TEMPLATE_LIST = "f2a6c3b1-0003-4c1d-9e2f-3a4b5c6d7e03"  # ((items)) as a list, (
 TEMPLATE_PLAIN = "f2a6c3b1-0004-4c1d-9e2f-3a4b5c6d7e04"  # no placeholders
 TEMPLATE_ARCHIVED = "f2a6c3b1-0005-4c1d-9e2f-3a4b5c6d7e05"  # archived
 TEMPLATE_SMS = "f2a6c3b1-0006-4c1d-9e2f-3a4b5c6d7e06"  # an sms template
+TEMPLATE_SUBJECT_BODY = "f2a6c3b1-0007-4c1d-9e2f-3a4b5c6d7e07"  # ((subject)), ((body))
 
 DEFAULT_FAULTS: dict[str, float] = {
     "latency_ms": 0.0,

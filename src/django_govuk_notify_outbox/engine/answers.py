@@ -3,10 +3,9 @@ recorded as an event. No database writes here."""
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any
 
-from .. import conf, redaction
+from .. import _json, conf, redaction
 from ..models import EmailEvent, one_line
 from .decide import ACCEPTED, NOT_SENT, REJECTED, THROTTLED, Answer
 
@@ -18,10 +17,10 @@ DEADLINE_TEXT = "send-by deadline passed"
 
 
 def parse_json(body: bytes) -> Any:
-    """The parsed body, or None when it is not JSON (or too deeply nested to parse)."""
+    """The parsed body, or None when it is not JSON (or nests too deeply to parse)."""
     try:
-        return json.loads(body.decode("utf-8"))
-    except (ValueError, UnicodeDecodeError, RecursionError):
+        return _json.loads(body)
+    except ValueError:
         return None
 
 

@@ -50,3 +50,11 @@ def db_now(using: str) -> datetime:
     if value.tzinfo is None:
         return value.replace(tzinfo=dt_timezone.utc)
     return value.astimezone(dt_timezone.utc)
+
+
+def now_value(using: str) -> DbNow | datetime:
+    """The database's "now" as a query value: the server's own clock in the SQL itself
+    (no extra query), or, on SQLite, this host's clock to the microsecond."""
+    if connections[using].vendor == "sqlite":
+        return datetime.now(dt_timezone.utc)
+    return DbNow()

@@ -347,10 +347,19 @@ def after_poll(
     return _reschedule(state, now, settings, {**polled, "last_error": _cut(error)})
 
 
+def _next_poll(age: timedelta, settings: conf.OutboxSettings) -> float | None:
+    """Seconds to the next poll; with delivery receipts on, polls are only the fallback
+    for a receipt that has not come (RECEIPT_POLL_FALLBACK)."""
+    interval = poll_interval(age, settings)
+    if interval is not None and settings.receipts_enabled:
+        return max(interval, settings.receipt_poll_fallback)
+    return interval
+
+
 def _reschedule(
     state: State, now: datetime, settings: conf.OutboxSettings, fields: Mapping[str, Any]
 ) -> Change:
-    interval = poll_interval(now - (state.sent_to_notify_at or state.created_at), settings)
+    interval = _next_poll(now - (state.sent_to_notify_at or state.created_at), settings)
     if interval is None:
         return _stop_tracking(
             fields, "Tracking stopped: Notify reports no final status within its 72-hour limit"
@@ -403,7 +412,7 @@ def _accepted(
     counter: str,
 ) -> Change:
     """Notify holds the email as ``notify_id``; ``item`` may already carry a later status."""
-    interval = poll_interval(timedelta(0), settings) or 0.0
+    interval = _next_poll(timedelta(0), settings) or 0.0
     fields: dict[str, Any] = {
         **_CLEAR_CLAIM,
         "notify_id": notify_id,
@@ -424,6 +433,37 @@ def _accepted(
         if later == statuses.NOTIFY_SENDING or statuses.is_final(later):
             fields["notify_sending_at"] = _datetime(item.get("sent_at")) or now
     return Change(path=path, fields=fields, counter=counter)
+
+
+def after_receipt(
+    state: State,
+    item: Mapping[str, Any],
+    now: datetime,
+    settings: conf.OutboxSettings,
+) -> Change | None:
+    """A delivery-status callback from Notify (``item``: its body). Idempotent and safe
+    out of order: a status is applied only when the state machine moves forward to it, so
+    a final status is never left and an older update never overwrites a newer one. A
+    receipt for an email whose last outcome is unknown proves Notify has it: adopted."""
+    raw = str(item.get("status", ""))
+    fields = {"last_receipt_at": now}
+    if state.status in statuses.TRACKED:
+        change = _apply_notification(state, item, now, settings, fields)
+        return dataclasses.replace(change, note=f"Delivery receipt: {raw}")
+    notify_id = _notify_id(item)
+    if (
+        state.status in statuses.TO_SEND
+        and state.outcome_unknown
+        and not state.claim_token
+        and notify_id is not None
+    ):
+        change = _accepted(notify_id, now, settings, item, counter="adopted")
+        return dataclasses.replace(
+            change,
+            fields={**change.fields, **fields},
+            note=f"Delivery receipt: {raw}; the email was at Notify: adopted",
+        )
+    return Change(fields=fields, note=f"Delivery receipt: {raw} (no change: {state.status})")
 
 
 def after_retry_now(state: State, now: datetime) -> Change | None:

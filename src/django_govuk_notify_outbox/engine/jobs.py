@@ -291,7 +291,16 @@ def recover(ctx: Context) -> writer.Written:
 # --- look-ups --------------------------------------------------------------------------------
 
 
-class LookupJob(Job):
+class _GetJob(Job):
+    """A job of one GET per email (``paths``, in ``rows`` order)."""
+
+    paths: list[str]
+
+    def perform(self, client: NotificationsAPIClient) -> list[Result]:
+        return client.request_many([("GET", path, None) for path in self.paths])
+
+
+class LookupJob(_GetJob):
     """Ask Notify, by reference, about emails whose last attempt has an unknown outcome."""
 
     kind = "lookup"
@@ -327,9 +336,6 @@ class LookupJob(Job):
             )[:limit]
         )
         return cls(ctx, rows) if rows else None
-
-    def perform(self, client: NotificationsAPIClient) -> list[Result]:
-        return client.request_many([("GET", path, None) for path in self.paths])
 
     def record(
         self, results: Sequence[Result] | BaseException
@@ -440,7 +446,7 @@ def _matches(row: Mapping[str, Any], item: Any) -> bool:
 # --- polls -----------------------------------------------------------------------------------
 
 
-class PollJob(Job):
+class PollJob(_GetJob):
     """GET the status of accepted emails, one request each."""
 
     kind = "poll"
@@ -466,9 +472,6 @@ class PollJob(Job):
         if len(rows) >= settings.list_poll_threshold:
             return ListPollJob(ctx, rows)
         return cls(ctx, rows[:limit])
-
-    def perform(self, client: NotificationsAPIClient) -> list[Result]:
-        return client.request_many([("GET", path, None) for path in self.paths])
 
     def record(
         self, results: Sequence[Result] | BaseException

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("django_govuk_notify_outbox", "0004_project_fit"),
+        ("django_govuk_notify_outbox", "0005_receipts"),
     ]
 
     operations = [
