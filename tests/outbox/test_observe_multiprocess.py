@@ -63,7 +63,7 @@ def test_two_sync_processes_add_up_in_the_multiprocess_collector(
     django("notify_outbox_sync")
 
     registry = CollectorRegistry()
-    MultiProcessCollector(registry, path=str(metrics_dir))
+    MultiProcessCollector(registry, path=str(metrics_dir))  # type: ignore[no-untyped-call]
     samples = {
         (s.name, tuple(sorted(s.labels.items()))): s.value
         for family in registry.collect()
