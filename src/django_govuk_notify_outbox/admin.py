@@ -19,14 +19,22 @@ from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin, messages
 from django.contrib.admin.views.main import ChangeList
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.functional import cached_property
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
 
 from . import conf, outbox, redaction, resend, statuses
 from .models import EmailEvent, EmailMessage, SyncLease, reference_digest
+from .observe import dashboard
+from .observe.explain import explain
 
 if TYPE_CHECKING:
     _InlineBase = admin.TabularInline[EmailEvent, EmailMessage]
@@ -66,6 +74,44 @@ def _show_personalisation(request: HttpRequest) -> bool:
     return enabled and request.user.has_perm(PERM_PERSONALISATION)
 
 
+def _with_explanation(text: str, css: str = "ngo-explain") -> SafeString | str:
+    """``text`` and, for a raw transport error, a readable sentence beside it."""
+    sentence = explain(text)
+    if not sentence:
+        return text
+    return format_html('{}<br><span class="{}">{}</span>', text, css, sentence)
+
+
+def _details(summary: str, text: str) -> SafeString | str:
+    """Long text (a body, a traceback) folded under ``summary``, so the table fits."""
+    if not text:
+        return ""
+    return format_html(
+        '<details class="ngo-fold"><summary>{}</summary><pre>{}</pre></details>', summary, text
+    )
+
+
+def _when(value: Any) -> str:
+    """A compact date and time that wraps between the two (the list's columns stay narrow);
+    the full timestamp in its title."""
+    if value is None:
+        return ""
+    local = timezone.localtime(value)
+    return format_html(
+        '<time datetime="{}" title="{}"><span class="ngo-nowrap">{}</span> '
+        '<span class="ngo-nowrap">{}</span></time>',
+        value.isoformat(),
+        date_format(local, "DATETIME_FORMAT"),
+        date_format(local, "j M Y"),
+        date_format(local, "H:i:s"),
+    )
+
+
+def _yes_no(value: bool, yes: str) -> str:
+    """A boolean as words: False is the healthy, ordinary case, not a red cross."""
+    return yes if value else "No"
+
+
 class IndexedChangeList(ChangeList):
     """A changelist that sorts only by the admin's ``sortable_by`` (indexed columns):
     Django itself accepts ``?o=`` for any column of ``list_display``."""
@@ -84,51 +130,89 @@ class EmailEventInline(_InlineBase):
     ordering = ("created_at", "id")
     base_fields = (
         "created_at",
-        "kind",
-        "from_status",
-        "to_status",
-        "method",
-        "path",
-        "http_status",
-        "outcome",
-        "duration",
-        "detail",
-        "response_body",
-        "exception_type",
-        "exception_message",
-        "traceback",
+        "status_change",
+        "request",
+        "answer",
+        "detail_text",
+        "bodies",
+        "exception_text",
     )
 
     def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         fields = list(self.base_fields)
         # Bodies are redacted again unless this user may see personalisation: events
         # recorded while SHOW_PERSONALISATION_IN_ADMIN was on hold Notify's filled-in email.
-        if _show_personalisation(request):
-            bodies = ["request_body_full", "response_body_full"]
-        else:
-            bodies = ["request_body_redacted", "response_body_redacted"]
-        at = fields.index("response_body")
-        fields[at : at + 1] = bodies
+        at = fields.index("bodies")
+        fields[at] = "bodies_full" if _show_personalisation(request) else "bodies_redacted"
         return fields
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         return self.get_fields(request, obj)
 
-    @admin.display(description="request body")
-    def request_body_full(self, obj: EmailEvent) -> str:
-        return obj.request_body
+    @admin.display(description="bodies")
+    def bodies_full(self, obj: EmailEvent) -> SafeString | str:
+        return format_html(
+            "{}{}", _details("request", obj.request_body), _details("response", obj.response_body)
+        )
 
-    @admin.display(description="response body")
-    def response_body_full(self, obj: EmailEvent) -> str:
-        return obj.response_body
+    @admin.display(description="bodies")
+    def bodies_redacted(self, obj: EmailEvent) -> SafeString | str:
+        return format_html(
+            "{}{}",
+            _details(
+                "request", redaction.display_text(obj.request_body, show_personalisation=False)
+            ),
+            _details(
+                "response", redaction.display_text(obj.response_body, show_personalisation=False)
+            ),
+        )
 
-    @admin.display(description="request body")
-    def request_body_redacted(self, obj: EmailEvent) -> str:
-        return redaction.display_text(obj.request_body, show_personalisation=False)
+    @admin.display(description="status change")
+    def status_change(self, obj: EmailEvent) -> SafeString | str:
+        if not (obj.from_status or obj.to_status):
+            return ""
+        return format_html(
+            '<span class="ngo-nowrap">{}</span> → <span class="ngo-nowrap">{}</span>',
+            obj.from_status or "…",
+            obj.to_status or "…",
+        )
 
-    @admin.display(description="response body")
-    def response_body_redacted(self, obj: EmailEvent) -> str:
-        return redaction.display_text(obj.response_body, show_personalisation=False)
+    @admin.display(description="request")
+    def request(self, obj: EmailEvent) -> SafeString | str:
+        if not obj.method:
+            return obj.get_kind_display() if obj.kind != EmailEvent.Kind.STATUS else ""
+        # Break the path only after a slash or before a query, never inside a word.
+        parts = obj.path.replace("?", "\x00?").replace("/", "/\x00").split("\x00")
+        return format_html(
+            '{} <span class="ngo-path" title="{}">{}</span>',
+            obj.method,
+            obj.path,
+            format_html_join(mark_safe("<wbr>"), "{}", ((p,) for p in parts)),
+        )
+
+    @admin.display(description="answer")
+    def answer(self, obj: EmailEvent) -> str:
+        parts = [str(obj.http_status) if obj.http_status else "", obj.outcome]
+        if obj.duration is not None:
+            parts.append(
+                f"{obj.duration * 1000:.0f} ms" if obj.duration < 1 else f"{obj.duration:.2f} s"
+            )
+        return " · ".join(p for p in parts if p)
+
+    @admin.display(description="detail")
+    def detail_text(self, obj: EmailEvent) -> SafeString | str:
+        return _with_explanation(obj.detail)
+
+    @admin.display(description="exception")
+    def exception_text(self, obj: EmailEvent) -> SafeString | str:
+        if not obj.exception_type:
+            return ""
+        return format_html(
+            "{}: {}{}",
+            obj.exception_type,
+            obj.exception_message,
+            _details("traceback", obj.traceback),
+        )
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # The timeline is part of the email's page: view_emailmessage is enough.
@@ -147,19 +231,20 @@ class EmailEventInline(_InlineBase):
 @admin.register(EmailMessage)
 class EmailMessageAdmin(_AdminBase):
     list_display = (
-        "email_address",
-        "template_id",
+        "recipient",
+        "template_short",
         "status_badge",
         "attempts",
-        "created_at",
-        "updated_at",
+        "created",
+        "updated",
+        "last_error_short",
     )
     list_filter = ("status", ("created_at", admin.DateFieldListFilter))
     search_fields = ("email_address",)  # see get_search_results: exact, indexed matches
     search_help_text = "Exact recipient address, Notify notification id, template id or reference."
     list_per_page = 50
     # Only indexed columns sort: a sort on anything else scans the whole table.
-    sortable_by = ("email_address", "status_badge", "created_at")
+    sortable_by = ("recipient", "status_badge", "created")
     paginator = CappedCountPaginator
     show_full_result_count = False
     actions = ("retry_now", "refresh_status", "send_again")
@@ -171,9 +256,9 @@ class EmailMessageAdmin(_AdminBase):
         "template_id",
         "status_badge",
         "notify_status",
-        "last_error",
+        "last_error_explained",
         "attempts",
-        "outcome_unknown",
+        "outcome_unknown_text",
         "next_action_at",
         "attempt_started_at",
         "reference",
@@ -191,7 +276,7 @@ class EmailMessageAdmin(_AdminBase):
         "updated_at",
         "last_polled_at",
         "polls",
-        "tracking_stopped",
+        "tracking_stopped_text",
         "sanitise_content_for",
         "resent_from",
         "redacted_at",
@@ -209,6 +294,52 @@ class EmailMessageAdmin(_AdminBase):
             '<span class="ngo-status ngo-status--{}">{}</span>',
             obj.status,
             statuses.LABELS.get(obj.status, obj.status),
+        )
+
+    @admin.display(description="email address", ordering="email_address")
+    def recipient(self, obj: EmailMessage) -> str:
+        # Breaks only before the @ when the column is narrow, never inside a word.
+        local, at, domain = obj.email_address.rpartition("@")
+        if not at:
+            return obj.email_address
+        return format_html('<span title="{}">{}<wbr>@{}</span>', obj.email_address, local, domain)
+
+    @admin.display(description="created at", ordering="created_at")
+    def created(self, obj: EmailMessage) -> str:
+        return _when(obj.created_at)
+
+    @admin.display(description="updated at")
+    def updated(self, obj: EmailMessage) -> str:
+        return _when(obj.updated_at)
+
+    @admin.display(description="template id")
+    def template_short(self, obj: EmailMessage) -> str:
+        text = str(obj.template_id)
+        return format_html('<code class="ngo-uuid" title="{}">{}…</code>', text, text[:8])
+
+    @admin.display(description="last error")
+    def last_error_short(self, obj: EmailMessage) -> str:
+        if not obj.last_error:
+            return ""
+        return format_html(
+            '<span class="ngo-last-error" title="{}">{}</span>', obj.last_error, obj.last_error
+        )
+
+    @admin.display(description="last error")
+    def last_error_explained(self, obj: EmailMessage) -> SafeString | str:
+        return _with_explanation(obj.last_error)
+
+    @admin.display(description="outcome unknown")
+    def outcome_unknown_text(self, obj: EmailMessage) -> str:
+        return _yes_no(
+            obj.outcome_unknown,
+            "Yes: the last attempt may have reached Notify; it is looked up before any resend",
+        )
+
+    @admin.display(description="tracking stopped")
+    def tracking_stopped_text(self, obj: EmailMessage) -> str:
+        return _yes_no(
+            obj.tracking_stopped, "Yes: no final status from Notify in time; no longer polled"
         )
 
     @admin.display(description="personalisation")
@@ -310,6 +441,29 @@ class EmailMessageAdmin(_AdminBase):
                 "be sent again.",
                 messages.WARNING,
             )
+
+    def get_urls(self) -> list[URLPattern]:
+        urls: list[URLPattern] = [
+            path(
+                "dashboard/",
+                self.admin_site.admin_view(self.dashboard_view),
+                name="django_govuk_notify_outbox_dashboard",
+            )
+        ]
+        return urls + super().get_urls()
+
+    def dashboard_view(self, request: HttpRequest) -> HttpResponse:
+        """The outbox at a glance (view_emailmessage): queue, sync, Notify's answers."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Outbox dashboard",
+            "opts": self.model._meta,
+            "legend": dashboard.legend(),
+            **dashboard.context(request.GET.get("window", dashboard.DEFAULT_WINDOW)),
+        }
+        return TemplateResponse(request, "admin/django_govuk_notify_outbox/dashboard.html", context)
 
     def _pause_context(self, extra_context: dict[str, Any] | None) -> dict[str, Any]:
         paused, since, message = SyncLease.pause_state()

@@ -12,3 +12,6 @@ class NotifyOutboxConfig(AppConfig):
 
     def ready(self) -> None:
         from . import checks  # noqa: F401  (registers the system checks)
+        from .observe import logs
+
+        logs.install()  # every record of the package's logger has email_id, notify_id, outcome

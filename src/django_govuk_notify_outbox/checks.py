@@ -19,6 +19,9 @@ E_SETTINGS = "django_govuk_notify_outbox.E004"
 W_INSECURE_BASE_URL = "django_govuk_notify_outbox.W001"
 E_EMAIL_BACKEND = "django_govuk_notify_outbox.E005"
 W_API_KEY_ALIAS = "django_govuk_notify_outbox.W002"
+W_SYNC_UNSCHEDULED = "django_govuk_notify_outbox.W003"
+# A sync seen within this long counts as scheduled (some other way than Celery Beat).
+RECENT_RUN_SECONDS = 3600.0
 EMAIL_BACKEND = "django_govuk_notify_outbox.backends.EmailBackend"
 
 
@@ -128,3 +131,32 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckM
             )
         )
     return errors
+
+
+@checks.register(deploy=True)
+def check_sync_scheduled(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    """``check --deploy``: a warning when nothing seems to run the sync: no Celery Beat
+    entry for the sync task and no run (or idle check) within the last hour."""
+    from django.db import DatabaseError
+
+    from .observe import health, state
+
+    if health.beat_schedules_sync(getattr(settings, "CELERY_BEAT_SCHEDULE", None)):
+        return []
+    try:
+        since = state.queue_state().since_last_seen
+    except DatabaseError:
+        since = None
+    if since is not None and since <= RECENT_RUN_SECONDS:
+        return []
+    return [
+        checks.Warning(
+            "The outbox's sync looks unscheduled: CELERY_BEAT_SCHEDULE has no entry for "
+            f"{health.SYNC_TASK} and no sync has run in the last hour, so queued emails "
+            "are never sent.",
+            hint='Add {"task": "django_govuk_notify_outbox.tasks.sync", "schedule": 5} to '
+            "CELERY_BEAT_SCHEDULE, or run `manage.py notify_outbox_worker` (README: Running "
+            "without Celery).",
+            id=W_SYNC_UNSCHEDULED,
+        )
+    ]

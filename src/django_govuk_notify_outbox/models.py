@@ -111,6 +111,9 @@ class EmailMessage(models.Model):
     )
     # When personalisation and request/response bodies were removed (retention.py).
     redacted_at = models.DateTimeField(null=True, blank=True)
+    # The W3C traceparent of the caller's span when the email was queued (observe/tracing.py):
+    # the send's span is parented to it. Ids only, never anything secret.
+    traceparent = models.CharField(max_length=55, blank=True, default="")
 
     class Meta:
         ordering = ("-created_at", "-id")
@@ -198,6 +201,9 @@ class SyncLease(models.Model):
     auth_paused_since = models.DateTimeField(null=True, blank=True)
     auth_paused_message = models.TextField(blank=True, default="")
     auth_checked_at = models.DateTimeField(null=True, blank=True)
+    # The last time a sync looked for work and found none (observe/: written at most
+    # every few seconds per process), so an idle outbox still shows that it is scheduled.
+    last_checked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = "sync lease"
@@ -235,6 +241,33 @@ class RecipientThrottle(models.Model):
 
     def __str__(self) -> str:
         return f"{self.count} in minute {self.window}"
+
+
+class OutboxStat(models.Model):
+    """A rollup the engine maintains for the admin's dashboard (observe/rollup.py): how
+    many of one thing happened in one minute (``width`` 60) or one hour (3600).
+
+    ``name`` is "status" (an email entered the status ``label``), "answer" (Notify
+    answered a request: "<request> <outcome> <HTTP status>") or "latency" (a request
+    took at most "<request> <bound>" seconds).
+    """
+
+    width = models.PositiveIntegerField(help_text="Seconds: 60 or 3600.")
+    bucket = models.DateTimeField(help_text="Start of the minute or hour.")
+    name = models.CharField(max_length=16)
+    label = models.CharField(max_length=64)
+    count = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "outbox statistic"
+        constraints = (
+            models.UniqueConstraint(
+                fields=("width", "bucket", "name", "label"), name="ngo_stat_unique"
+            ),
+        )
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.label}: {self.count} at {self.bucket:%Y-%m-%d %H:%M}"
 
 
 class UnmatchedReceipt(models.Model):

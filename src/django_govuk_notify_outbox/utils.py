@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 from django.db import DEFAULT_DB_ALIAS, router, transaction
 
-from . import kick, statuses, throttle, validation
+from . import kick, observe, statuses, throttle, validation
 from .engine.clock import now_value
 from .models import PRIORITIES, EmailMessage, reference_digest
 
@@ -202,6 +202,7 @@ def send_email_notification(
         reference_is_ours=ref is None,
         status=statuses.SENDING_TO_NOTIFY,
         priority=rank,
+        traceparent=observe.enqueued(),
     )
     # Due at once by the database's clock, the one every engine decision uses.
     message.next_action_at = now_value(using)

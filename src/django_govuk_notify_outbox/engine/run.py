@@ -18,7 +18,7 @@ from urllib.parse import urlencode
 
 from django.db import connections, router
 
-from .. import conf
+from .. import conf, observe
 from ..client import NotificationsAPIClient, Result
 from ..models import EmailEvent, EmailMessage, SyncLease
 from . import lease
@@ -86,6 +86,7 @@ def is_due(using: str | None = None) -> bool:
     return EmailMessage.objects.using(alias).filter(next_action_at__lte=now_value(alias)).exists()
 
 
+@observe.sync_observed
 def sync(*, client: NotificationsAPIClient | None = None) -> SyncSummary:
     """One bounded run of the outbox; returns what it did.
 
@@ -208,6 +209,7 @@ class _Run:
         else:
             self.summary.http_requests += len(outcome)
         written, follow = job.record(outcome)
+        observe.recorded(job, outcome, written)
         if job.kind == "send":
             self.summary.sent += job.size
         else:
@@ -254,6 +256,7 @@ class _Run:
 
 def _perform(job: Job, client: NotificationsAPIClient) -> list[Result] | Exception:
     """On the HTTP thread: the job's HTTP, its failure returned rather than raised."""
+    observe.performing(job)
     try:
         return job.perform(client)
     except Exception as exc:

@@ -27,7 +27,7 @@ from typing import Any
 
 from django.db import transaction
 
-from .. import statuses
+from .. import observe, statuses
 from ..models import EmailEvent, EmailMessage
 from ..signals import status_changed
 from .decide import STATE_FIELDS, Change, State
@@ -105,6 +105,7 @@ def apply(
             EmailEvent.objects.using(using).bulk_create(new_events)
     if entered:
         _send_signals(using, entered)
+    observe.written(using, written, entered, now)
     return written
 
 

@@ -7,7 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 
 from ... import engine as outbox
-from ... import retention
+from ... import observe, retention
 
 
 class Command(BaseCommand):
@@ -17,4 +17,5 @@ class Command(BaseCommand):
         summary = outbox.sync()
         if summary.ran:
             retention.redact_finished()  # no query unless REDACT_WHEN_FINAL is on
+        observe.idle_heartbeat(summary)  # a cron-run sync shows as scheduled, even idle
         self.stdout.write(str(summary))

@@ -17,7 +17,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import close_old_connections
 
 from ... import engine as outbox
-from ... import retention
+from ... import observe, retention
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +56,7 @@ class Command(BaseCommand):
                     summary = outbox.sync()
                     if summary.ran:
                         retention.redact_finished()  # no query unless REDACT_WHEN_FINAL is on
+                    observe.idle_heartbeat(summary)  # the health check: running, even idle
                     if summary.ran or options["once"]:
                         self.stdout.write(str(summary))
                 except Exception:
