@@ -12,6 +12,7 @@
 #define _GNU_SOURCE /* memmem */
 #include <arpa/inet.h>
 #include <curl/curl.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <openssl/evp.h>
 #include <stdint.h>
@@ -126,8 +127,18 @@ static size_t exchange(const char *req, size_t len, char first[16])
     setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
     struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) != 0)
-        abort(); /* the emulator stopped listening */
+    /* Closed with a reset once the answer is read: this side keeps no TIME_WAIT, so
+     * thousands of connections a second never run out of local ports. */
+    struct linger reset = {1, 0};
+    setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, sizeof(reset));
+    int tries = 0;
+    while (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) != 0) {
+        /* Out of local ports for a moment (other programs on the machine): wait.
+         * Anything else means the emulator stopped listening. */
+        if (errno != EADDRNOTAVAIL || ++tries > 200)
+            abort();
+        usleep(10000);
+    }
     size_t off = 0;
     while (off < len) {
         ssize_t n = send(fd, req + off, len - off, MSG_NOSIGNAL);
