@@ -81,8 +81,8 @@ def test_senders_killed_on_two_hosts_through_every_fault(
     if faketime_lib() is None:
         pytest.skip("needs libfaketime: apt-get install faketime")
     figures = Figures("kills-hosts-faults", _database(), senders=4)
-    emails = int(_scaled(240, 8000))
-    chaos_s = _scaled(20, 300)
+    emails = int(_scaled(200, 8000))
+    chaos_s = _scaled(16, 240)
     with DroppingProxy(int(chaos_emulator.base_url.rsplit(":", 1)[1]), 0.05, seed) as proxy:
         env = child_env(chaos_emulator, proxy.base_url, WINDOWS, shared_db)
         agent = Agent(env, log_dir / "agent.log")
@@ -134,7 +134,7 @@ def test_senders_killed_on_two_hosts_through_every_fault(
     figures.extra["takeovers_s"] = [round(t, 3) for t in times]
     figures.write()
     assert_guarantee(figures, rows)
-    assert len(times) >= 3, figures
+    assert len(times) >= 2, figures
     assert figures.takeover_median_s is not None, figures
     assert figures.takeover_median_s <= 5.0, figures
 
@@ -154,7 +154,7 @@ def test_a_rate_limit_slower_than_the_lease_and_the_claim(
         "RUN_TIME_BUDGET": 3.0,
     }
     figures = Figures("slow-rate-limit", _database(), senders=3)
-    emails = int(_scaled(12, 200))
+    emails = int(_scaled(8, 120))
     env = child_env(chaos_emulator, chaos_emulator.base_url, outbox, shared_db)
     agent = Agent(env, log_dir / "agent.log")
     senders = Senders(3, env, log_dir)
@@ -190,8 +190,8 @@ def test_the_lease_holder_frozen_at_every_phase(
         "RUN_TIME_BUDGET": 3.0,
     }
     figures = Figures("frozen-holder", _database(), senders=4)
-    emails = int(_scaled(90, 1500))
-    chaos_s = _scaled(24, 360)
+    emails = int(_scaled(70, 1000))
+    chaos_s = _scaled(18, 180)
     env = child_env(chaos_emulator, chaos_emulator.base_url, outbox, shared_db)
     agent = Agent(env, log_dir / "agent.log")
     senders = Senders(4, env, log_dir)
@@ -241,7 +241,7 @@ def test_the_lease_holder_frozen_at_every_phase(
     count(figures, rows, chaos_emulator)
     figures.write()
     assert_guarantee(figures, rows)
-    assert figures.stops >= 5, figures
+    assert figures.stops >= 4, figures
 
 
 def test_notify_loses_every_answer_for_longer_than_max_age(
@@ -261,7 +261,7 @@ def test_notify_loses_every_answer_for_longer_than_max_age(
         agent.enqueue(emails, f"lost{seed}-")
         started = time.monotonic()
         senders.start_all()
-        while time.monotonic() - started < float(outbox["MAX_AGE"]) + 4:
+        while time.monotonic() - started < float(outbox["MAX_AGE"]) + 2:
             senders.check_alive()
             time.sleep(0.2)
         figures.chaos_s = time.monotonic() - started
@@ -285,8 +285,8 @@ def test_postgresql_restarted_immediately_under_the_senders(
     if postgres_bin() is None:
         pytest.skip("PostgreSQL's initdb and pg_ctl are not installed")
     figures = Figures("postgresql-restarts", "postgresql", senders=3)
-    emails = int(_scaled(200, 4000))
-    chaos_s = _scaled(16, 240)
+    emails = int(_scaled(150, 4000))
+    chaos_s = _scaled(12, 180)
     with PrivateCluster() as cluster:
         env = child_env(
             chaos_emulator,
@@ -303,12 +303,12 @@ def test_postgresql_restarted_immediately_under_the_senders(
             senders.start_all()
             producer = Producer(agent, emails, chaos_s * 0.9, f"pg{seed}-")
             started = time.monotonic()
-            next_restart = started + rng.uniform(2.0, 4.0)
+            next_restart = started + rng.uniform(1.5, 3.0)
             while time.monotonic() - started < chaos_s:
                 producer.tick()
                 if time.monotonic() >= next_restart:
                     cluster.restart_immediate()
-                    next_restart = time.monotonic() + rng.uniform(2.0, 4.0)
+                    next_restart = time.monotonic() + rng.uniform(1.5, 3.0)
                 senders.check_alive()
                 time.sleep(0.05)
             figures.chaos_s = time.monotonic() - started
@@ -320,3 +320,45 @@ def test_postgresql_restarted_immediately_under_the_senders(
     figures.write()
     assert_guarantee(figures, rows)
     assert figures.restarts >= 3, figures
+
+
+@pytest.mark.parametrize(
+    "skew",
+    [
+        None,
+        pytest.param(
+            "+30s",
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="known bug: look-ups and polls sign their JWT with the host's clock "
+                "(sends use the claim's database time), so a sender whose clock is outside "
+                "Notify's window never settles an unknown outcome nor tracks a sent email",
+            ),
+        ),
+    ],
+    ids=["accurate-clock", "clock-30s-ahead"],
+)
+def test_a_lone_sender_settles_unknown_outcomes_whatever_its_clock(
+    shared_db: str, chaos_emulator: Any, seed: int, log_dir: Path, skew: str | None
+) -> None:
+    """The only sender, on a host whose clock is outside Notify's token window (here 2 s;
+    Notify's is 30 s): every answer to its sends is lost, so every email is an unknown
+    outcome that only a look-up can settle, then each is polled until final. The engine
+    takes every time from the database, so the host's clock should decide nothing."""
+    figures = Figures(f"lone-sender-{skew or 'accurate'}", _database(), senders=1)
+    env = child_env(chaos_emulator, chaos_emulator.base_url, WINDOWS, shared_db)
+    agent = Agent(env, log_dir / "agent.log")
+    senders = Senders(1, env, log_dir, [Host(skew=skew)])
+    with running(senders, agent):
+        chaos_emulator.faults(drop_after_store_rate=1.0)
+        agent.enqueue(5, f"lone{seed}-")
+        senders.start_all()
+        deadline = time.monotonic() + 20
+        while chaos_emulator.stats()["stored"] < 5:
+            senders.check_alive()
+            assert time.monotonic() < deadline, "the sender never sent"
+            time.sleep(0.1)
+        chaos_emulator.reset_faults()
+        figures.drain_s, rows = drain(agent, senders, 12)
+    count(figures, rows, chaos_emulator)
+    assert_guarantee(figures, rows)
