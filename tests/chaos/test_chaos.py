@@ -82,7 +82,7 @@ def test_senders_killed_on_two_hosts_through_every_fault(
         pytest.skip("needs libfaketime: apt-get install faketime")
     figures = Figures("kills-hosts-faults", _database(), senders=4)
     emails = int(_scaled(200, 8000))
-    chaos_s = _scaled(16, 240)
+    chaos_s = _scaled(14, 240)
     with DroppingProxy(int(chaos_emulator.base_url.rsplit(":", 1)[1]), 0.05, seed) as proxy:
         env = child_env(chaos_emulator, proxy.base_url, WINDOWS, shared_db)
         agent = Agent(env, log_dir / "agent.log")
@@ -359,6 +359,6 @@ def test_a_lone_sender_settles_unknown_outcomes_whatever_its_clock(
             assert time.monotonic() < deadline, "the sender never sent"
             time.sleep(0.1)
         chaos_emulator.reset_faults()
-        figures.drain_s, rows = drain(agent, senders, 12)
+        figures.drain_s, rows = drain(agent, senders, 8)
     count(figures, rows, chaos_emulator)
     assert_guarantee(figures, rows)
