@@ -99,7 +99,9 @@ def test_senders_killed_on_two_hosts_through_every_fault(
                 stall_rate=0.02,
                 stall_ms=3000,
             )
-            producer = Producer(agent, emails, chaos_s * 0.9, f"kill{seed}-")
+            # Emails keep arriving for as long as senders are killed, so there is always
+            # work for the next holder to take over.
+            producer = Producer(agent, emails, chaos_s, f"kill{seed}-")
             holder_kills: list[float] = []
             started = time.monotonic()
             next_kill = started + rng.uniform(1.5, 3.0)
