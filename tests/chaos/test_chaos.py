@@ -72,10 +72,11 @@ class Producer:
 def test_senders_killed_on_two_hosts_through_every_fault(
     shared_db: str, chaos_emulator: Any, rng: random.Random, seed: int, log_dir: Path
 ) -> None:
-    """4 senders (two of them on other hosts, with clocks 30 s ahead and behind), one
-    SIGKILLed every few seconds and restarted (every other kill the lease holder), while
-    the emulator answers 5xx, 429, drops answers after storing, stalls past TIMEOUT, and
-    a proxy loses a share of the answers after Notify stored the email."""
+    """4 senders (two of them on two other hosts, one of those with its clock 30 s ahead
+    or behind), one SIGKILLed every few seconds and restarted (every other kill the
+    lease holder), while the emulator answers 5xx, 429, drops answers after storing,
+    stalls past TIMEOUT, and a proxy loses a share of the answers after Notify stored
+    the email."""
     if hostname_prefix() is None:
         pytest.skip("needs `unshare --uts` (root or user namespaces) for a second hostname")
     if faketime_lib() is None:
@@ -86,7 +87,8 @@ def test_senders_killed_on_two_hosts_through_every_fault(
     with DroppingProxy(int(chaos_emulator.base_url.rsplit(":", 1)[1]), 0.05, seed) as proxy:
         env = child_env(chaos_emulator, proxy.base_url, WINDOWS, shared_db)
         agent = Agent(env, log_dir / "agent.log")
-        hosts = [Host(), Host("chaos-host-b", "+30s"), Host(), Host("chaos-host-c", "-30s")]
+        skew = rng.choice(["+30s", "-30s"])
+        hosts = [Host(), Host("chaos-host-b", skew), Host(), Host("chaos-host-c")]
         senders = Senders(4, env, log_dir, hosts)
         with running(senders, agent):
             senders.start_all()
@@ -129,6 +131,7 @@ def test_senders_killed_on_two_hosts_through_every_fault(
         figures.holder_kills = len(holder_kills)
         figures.extra["proxy_dropped_post_answers"] = proxy.dropped
         figures.extra["seed"] = seed
+        figures.extra["skewed_clock"] = skew
     count(figures, rows, chaos_emulator)
     times = takeovers(holder_kills, chaos_emulator.notifications())
     figures.takeover_median_s = median(times)
