@@ -68,6 +68,12 @@ class Producer:
             self.agent.enqueue(due - self.queued, f"{self.prefix}{self.queued}-")
             self.queued = due
 
+    def finish(self) -> None:
+        """Queue whatever the last tick left."""
+        if self.queued < self.total:
+            self.agent.enqueue(self.total - self.queued, f"{self.prefix}{self.queued}-")
+            self.queued = self.total
+
 
 def test_senders_killed_on_two_hosts_through_every_fault(
     shared_db: str, chaos_emulator: Any, rng: random.Random, seed: int, log_dir: Path
@@ -123,6 +129,7 @@ def test_senders_killed_on_two_hosts_through_every_fault(
                     next_kill = time.monotonic() + rng.uniform(1.5, 3.0)
                 senders.check_alive()
                 time.sleep(0.05)
+            producer.finish()
             figures.chaos_s = time.monotonic() - started
             chaos_emulator.reset_faults()
             proxy.drop_rate = 0.0
@@ -231,6 +238,7 @@ def test_the_lease_holder_frozen_at_every_phase(
                     at_takeover = rng.random() < 0.3
             senders.check_alive()
             time.sleep(0.01)
+        producer.finish()
         figures.chaos_s = time.monotonic() - started
         senders.resume_due(everyone=True)
         chaos_emulator.reset_faults()
@@ -316,6 +324,7 @@ def test_postgresql_restarted_immediately_under_the_senders(
                     next_restart = time.monotonic() + rng.uniform(1.5, 3.0)
                 senders.check_alive()
                 time.sleep(0.05)
+            producer.finish()
             figures.chaos_s = time.monotonic() - started
             figures.restarts = cluster.restarts
             figures.drain_s, rows = drain(agent, senders, _scaled(90, 600))
