@@ -14,9 +14,9 @@ BUILD_PACKAGES=(build-essential pkg-config python3-dev python3-venv
     libcurl4-openssl-dev libssl-dev libjansson-dev libmicrohttpd-dev libidn2-dev)
 # What only the test suite needs: clang + libFuzzer, MariaDB client headers
 # for mysqlclient, Chromium for the admin browser test, nghttpx for HTTP/2,
-# debootstrap for the no-compiler wheel test.
+# debootstrap for the no-compiler wheel test, faketime for the chaos suite's skewed host.
 TEST_PACKAGES=(clang clang-format libclang-rt-14-dev default-libmysqlclient-dev chromium nghttp2-server
-    debootstrap)
+    debootstrap faketime)
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 

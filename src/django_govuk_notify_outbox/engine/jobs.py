@@ -43,8 +43,15 @@ class Context:
         self.using = using
         self.settings = settings
         self.run_started_at = run_started_at
+        # The database's clock minus this host's: every JWT is signed with database
+        # time, so a host whose own clock is off still passes Notify's iat check.
+        self.clock_offset = run_started_at.timestamp() - time.time()
         # Emails in a look-up or poll job not yet recorded: not selected again meanwhile.
         self.busy: set[int] = set()
+
+    def iat(self) -> int:
+        """Now by the database's clock, for a request's JWT."""
+        return int(time.time() + self.clock_offset)
 
     @property
     def messages(self) -> Any:
@@ -294,10 +301,11 @@ def recover(ctx: Context) -> writer.Written:
 class _GetJob(Job):
     """A job of one GET per email (``paths``, in ``rows`` order)."""
 
+    ctx: Context
     paths: list[str]
 
     def perform(self, client: NotificationsAPIClient) -> list[Result]:
-        return client.request_many([("GET", path, None) for path in self.paths])
+        return client.request_many([("GET", path, None) for path in self.paths], iat=self.ctx.iat())
 
 
 class LookupJob(_GetJob):
@@ -531,7 +539,7 @@ class ListPollJob(Job):
             if older_than:
                 query["older_than"] = older_than
             (result,) = client.request_many(
-                [("GET", "/v2/notifications?" + urlencode(query), None)]
+                [("GET", "/v2/notifications?" + urlencode(query), None)], iat=self.ctx.iat()
             )
             results.append(result)
             answer = interpret(result, fixed_endpoint=True)

@@ -241,7 +241,7 @@ class _Run:
         if not lease.probe_due(state, now, self.settings):
             return False
         path = "/v2/notifications?" + urlencode({"reference": "outbox-auth-check"})
-        (result,) = self.client.request_many([("GET", path, None)])
+        (result,) = self.client.request_many([("GET", path, None)], iat=self.ctx.iat())
         self.summary.http_requests += 1
         answer = interpret(result, fixed_endpoint=True)
         if answer.outcome == ACCEPTED:
