@@ -36,7 +36,9 @@ PAIRS = [
     ("3.13", "6.1"),
 ]
 TEST_REQUIREMENTS = ["pytest>=8", "pytest-django>=4.8", "pytest-timeout>=2.3", "celery>=5.3",
-                     "redis>=5"]  # fmt: skip
+                     "redis>=5", "hypothesis>=6.100", "prometheus_client>=0.20",
+                     "opentelemetry-api>=1.20", "opentelemetry-sdk>=1.20",
+                     "notifications-python-client==13.0.0"]  # fmt: skip
 # What the wheels are built from: a change to any of it builds them again.
 SOURCES = ["pyproject.toml", "setup.py", "MANIFEST.in", "csrc/core", "csrc/binding", "src",
            "emulator/pyproject.toml", "emulator/setup.py", "emulator/csrc", "emulator/src"]  # fmt: skip
