@@ -24,7 +24,7 @@ from ..models import EmailEvent, EmailMessage, SyncLease
 from . import lease
 from .answers import interpret
 from .clients import get_client, http_thread
-from .clock import db_now
+from .clock import DbNow, db_now
 from .decide import ACCEPTED
 from .jobs import Context, Job, LookupJob, PollJob, SendJob, recover
 from .writer import Written
@@ -83,7 +83,9 @@ def _using() -> str:
 def is_due(using: str | None = None) -> bool:
     """The idle check: one indexed query."""
     alias = using or _using()
-    return EmailMessage.objects.using(alias).filter(next_action_at__lte=db_now(alias)).exists()
+    # The database's clock inside the query itself (SQLite: the host's, no query).
+    now = db_now(alias) if connections[alias].vendor == "sqlite" else DbNow()
+    return EmailMessage.objects.using(alias).filter(next_action_at__lte=now).exists()
 
 
 def sync(*, client: NotificationsAPIClient | None = None) -> SyncSummary:
