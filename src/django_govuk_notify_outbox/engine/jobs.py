@@ -454,17 +454,14 @@ class PollJob(Job):
     def select(cls, ctx: Context, limit: int) -> Job | None:
         now = db_now(ctx.using)
         settings = ctx.settings
+        due = _due_polls(ctx, now)
         rows = list(
-            _due_polls(ctx, now)
-            .order_by("next_action_at")
-            .values("pk", "notify_id", "sent_to_notify_at", "created_at")[
-                : settings.list_poll_max_pages * LIST_PAGE_SIZE
-            ]
+            due.order_by("next_action_at").values(*_POLL_FIELDS)[: settings.list_poll_threshold]
         )
         if not rows:
             return None
         if len(rows) >= settings.list_poll_threshold:
-            return ListPollJob(ctx, rows)
+            return ListPollJob.select(ctx, due)
         return cls(ctx, rows[:limit])
 
     def perform(self, client: NotificationsAPIClient) -> list[Result]:
@@ -508,20 +505,51 @@ def _due_polls(ctx: Context, now: datetime) -> Any:
     )
 
 
+_POLL_FIELDS = ("pk", "notify_id", "sent_to_notify_at", "created_at")
+
+
 class ListPollJob(Job):
-    """Page through GET /v2/notifications (250 a page) for many due emails at once; the
-    due emails not seen are polled one by one afterwards."""
+    """Page through GET /v2/notifications (250 a page, newest first) for many due emails
+    at once; the due emails not seen are polled one by one afterwards.
+
+    The oldest due emails come first: the job takes the due emails in order of creation
+    from the oldest, as many as the pages can cover, and starts paging just above the
+    newest of them (``older_than`` = the next email of ours Notify accepted), not at the
+    newest end of Notify's list."""
 
     kind = "poll"
 
-    def __init__(self, ctx: Context, rows: list[dict[str, Any]]) -> None:
+    def __init__(self, ctx: Context, rows: list[dict[str, Any]], start_after: str = "") -> None:
         self.ctx = ctx
         self.rows = rows
+        self.start_after = start_after
+
+    @classmethod
+    def select(cls, ctx: Context, due: Any) -> ListPollJob | None:
+        covered = ctx.settings.list_poll_max_pages * LIST_PAGE_SIZE
+        rows = list(due.order_by("created_at").values(*_POLL_FIELDS)[:covered])
+        if not rows:
+            return None
+        ours = ctx.messages.filter(notify_id__isnull=False)
+        # The emails of ours Notify lists between the oldest due one and the top of the
+        # window: at most as many as the pages hold.
+        top = (
+            ours.filter(created_at__gte=rows[0]["created_at"])
+            .order_by("created_at")
+            .values_list("created_at", flat=True)[covered - 1 : covered]
+        )
+        if top:
+            rows = [r for r in rows if r["created_at"] <= top[0]]
+        newest = rows[-1]["created_at"]
+        after = (
+            ours.filter(created_at__gt=newest).order_by("created_at").values_list("notify_id")[:1]
+        )
+        return cls(ctx, rows, str(after[0][0]) if after else "")
 
     def perform(self, client: NotificationsAPIClient) -> list[Result]:
         wanted = {str(r["notify_id"]) for r in self.rows}
         oldest = min((r["sent_to_notify_at"] or r["created_at"]) for r in self.rows) - LOOKUP_SLACK
-        older_than = ""
+        older_than = self.start_after
         results: list[Result] = []
         for _ in range(self.ctx.settings.list_poll_max_pages):
             query = {"template_type": "email"}
