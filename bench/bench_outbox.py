@@ -73,6 +73,19 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
 
 
+def thread_cpu(pid: int) -> dict[str, float]:
+    """CPU seconds of each of the process's threads (main, then by thread id)."""
+    out: dict[str, float] = defaultdict(float)
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            name = "main" if task.name == str(pid) else f"thread {task.name}"
+            fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        out[name] += (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+    return out
+
+
 def rss_mib(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -202,6 +215,8 @@ def outbox(
                 break
             rss_peak = max(rss_peak, rss_mib(worker.pid))
         cpu = cpu_seconds(worker.pid) - cpu_before
+        if os.environ.get("NGO_BENCH_THREADS"):
+            print("  worker CPU by thread:", dict(thread_cpu(worker.pid)), flush=True)
         rss_after = rss_mib(worker.pid)
         connection.close()
     finally:
