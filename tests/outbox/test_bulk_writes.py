@@ -37,7 +37,7 @@ def test_each_row_gets_its_own_values_in_one_statement() -> None:
                 "polls": i * 3,
                 "sent_to_notify_at": None if i % 2 else now + timedelta(seconds=i),
                 "tracking_stopped": i % 3 == 0,
-                "last_error": f"it's \"{i}\" %s; --",
+                "last_error": f'it\'s "{i}" %s; --',
             },
         )
         for i, m in enumerate(messages)
@@ -52,7 +52,7 @@ def test_each_row_gets_its_own_values_in_one_statement() -> None:
         assert m.polls == i * 3
         assert m.sent_to_notify_at == (None if i % 2 else now + timedelta(seconds=i))
         assert m.tracking_stopped is (i % 3 == 0)
-        assert m.last_error == f"it's \"{i}\" %s; --"
+        assert m.last_error == f'it\'s "{i}" %s; --'
     untouched.refresh_from_db()
     assert untouched.status == statuses.SENDING_TO_NOTIFY
     assert untouched.notify_id is None

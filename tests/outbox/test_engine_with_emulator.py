@@ -436,7 +436,7 @@ def test_the_list_poll_reads_the_oldest_due_emails_not_the_newest_end_of_the_lis
     after = emulator.stats()["requests"]
 
     def count(route: str) -> int:
-        return sum(after.get(route, {}).values()) - sum(before.get(route, {}).values())
+        return int(sum(after.get(route, {}).values()) - sum(before.get(route, {}).values()))
 
     assert summary.polled == 12
     assert count("GET /v2/notifications/{id}") == 0
