@@ -328,7 +328,12 @@ def main() -> int:
                         continue
                     emulator.clear()
                     before = emulator.stats()["requests"]
-                    profile = f"{args.profile}.{latency}ms.{run}.{kind}" if args.profile else ""
+                    profile = (
+                        f"{args.profile}.{latency}ms.{run}.{kind}.pstats"
+                        if args.profile.endswith(".pstats")
+                        else f"{args.profile}.{latency}ms.{run}.{kind}"
+                    )
+                    profile = profile if args.profile else ""
                     o = outbox(env, args.emails, bulk=kind == "bulk", profile=profile)
                     after = emulator.stats()["requests"]
                     gets = sum(

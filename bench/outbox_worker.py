@@ -29,7 +29,12 @@ def main() -> None:
     run.is_due()  # connect now, not inside the measured run
     print("ready", flush=True)
     sys.stdin.readline()
-    if args.profile:
+    if args.profile.endswith(".pstats"):
+        import cProfile
+
+        cprofile = cProfile.Profile()
+        cprofile.enable()
+    elif args.profile:
         from pyinstrument import Profiler
 
         profiler = Profiler(interval=0.0005)
@@ -38,7 +43,10 @@ def main() -> None:
         with open(os.devnull, "w") as devnull:
             call_command("notify_outbox_worker", interval=args.interval, stdout=devnull)
     finally:
-        if args.profile:
+        if args.profile.endswith(".pstats"):
+            cprofile.disable()
+            cprofile.dump_stats(args.profile)
+        elif args.profile:
             profiler.stop()
             Path(args.profile).write_text(profiler.output_text(unicode=True, show_all=False))
 

@@ -76,10 +76,10 @@ class OutboxSettings:
     base_url: str = DEFAULT_BASE_URL
     timeout: float = 10.0
     connect_timeout: float = 5.0
-    # Chunks of 250 with 64 requests in flight spend Notify's burst of 1,000 within a
-    # few round trips.
+    # Chunks of 250 with 100 requests in flight spend Notify's burst of 1,000 within
+    # about ten round trips.
     batch_size: int = 250
-    max_in_flight: int = 64
+    max_in_flight: int = 100
     max_attempts: int = 10
     max_age: float = 24 * 3600.0
     backoff_base: float = 5.0

@@ -89,3 +89,35 @@ def test_a_chunk_larger_than_one_statement_is_split() -> None:
     assert list(EmailMessage.objects.order_by("pk").values_list("polls", flat=True)) == list(
         range(count)
     )
+
+
+def test_events_are_inserted_many_rows_per_statement_with_every_field() -> None:
+    from django_govuk_notify_outbox.models import EmailEvent
+
+    message = send_email_notification("events@example.gov.uk", TEMPLATE_PLAIN)
+    events = [
+        EmailEvent(
+            message_id=message.pk,
+            kind=EmailEvent.Kind.HTTP,
+            method="POST",
+            path=f"/v2/notifications/email?{i}",
+            http_status=201 if i % 2 else None,
+            duration=i / 10,
+            request_body='{"a": "it\'s %s"}',
+            from_status=statuses.SENDING_TO_NOTIFY,
+            to_status=statuses.SENT_TO_NOTIFY,
+            detail=f"event {i}",
+        )
+        for i in range(150)
+    ]
+    with CaptureQueriesContext(connection) as queries:
+        bulk.insert_objects("default", EmailEvent, events)
+    per_statement = (connection.features.max_query_params or 65535) // 16
+    assert len(queries) == -(-150 // min(150, per_statement))
+    stored = list(EmailEvent.objects.filter(message=message).order_by("id"))
+    assert [e.detail for e in stored] == [f"event {i}" for i in range(150)]
+    assert stored[3].http_status == 201
+    assert stored[4].http_status is None
+    assert stored[5].duration == 0.5
+    assert stored[0].request_body == '{"a": "it\'s %s"}'
+    assert stored[0].created_at is not None

@@ -102,7 +102,7 @@ def apply(
         for group in groups.values():
             bulk.update_rows(using, EmailMessage, group)
         if new_events:
-            EmailEvent.objects.using(using).bulk_create(new_events)
+            bulk.insert_objects(using, EmailEvent, new_events)
     if entered:
         _send_signals(using, entered)
     return written
