@@ -237,6 +237,96 @@ def outbox(
     }
 
 
+def kick_latency(env: dict[str, str], rate: float, seconds: float) -> dict[str, float]:
+    """Emails queued one per transaction at ``rate`` a second for ``seconds`` with the
+    kick on, a Celery worker (solo pool, Redis) running the sync task: the seconds from
+    each commit to its acceptance (``sent_to_notify_at``, the database's clock on this
+    host), as p50, p99 and max."""
+    import uuid
+
+    from django.db import transaction
+
+    from django_govuk_notify_outbox import kick, statuses, utils
+    from django_govuk_notify_outbox.models import EmailEvent, EmailMessage, SyncLease
+
+    EmailEvent.objects.all().delete()
+    EmailMessage.objects.all().delete()
+    SyncLease.objects.all().delete()
+    queue = f"ngo-bench-{uuid.uuid4().hex[:8]}"
+    env = {**env, "NGO_CELERY_BROKER_URL": "redis://127.0.0.1:6379/14", "NGO_CELERY_QUEUE": queue}
+    os.environ.update({k: env[k] for k in ("NGO_CELERY_BROKER_URL", "NGO_CELERY_QUEUE")})
+    from django.conf import settings
+
+    settings.CELERY_BROKER_URL = env["NGO_CELERY_BROKER_URL"]
+    settings.CELERY_TASK_DEFAULT_QUEUE = queue
+    settings.GOVUK_NOTIFY_OUTBOX = {**settings.GOVUK_NOTIFY_OUTBOX, "KICK_ON_COMMIT": True}
+    import celery_app
+
+    celery_app.app.conf.broker_url = env["NGO_CELERY_BROKER_URL"]
+    celery_app.app.conf.task_default_queue = queue
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "celery_app",
+            "worker",
+            "--pool=solo",
+            "-Q",
+            queue,
+            "--without-heartbeat",
+            "--without-gossip",
+            "--without-mingle",
+            "--loglevel=WARNING",
+        ],
+        env={**env, "PYTHONPATH": f"{HERE}{os.pathsep}{ROOT / 'src'}"},
+        cwd=HERE,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    committed: dict[int, float] = {}
+    try:
+        time.sleep(5)  # the worker connects to the broker
+        kick.reset()
+        started = time.time()
+        i = 0
+        while time.time() - started < seconds:
+            due = started + i / rate
+            if due > time.time():
+                time.sleep(due - time.time())
+            with transaction.atomic():
+                message = utils.send_email_notification(address(i), TEMPLATE_ID, personalisation(i))
+            committed[message.pk] = time.time()
+            i += 1
+        deadline = time.time() + 30
+        while EmailMessage.objects.filter(status__in=list(statuses.TO_SEND)).exists():
+            if time.time() > deadline:
+                break
+            time.sleep(0.1)
+    finally:
+        worker.terminate()
+        try:
+            worker.wait(20)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+    accepted = dict(
+        EmailMessage.objects.filter(sent_to_notify_at__isnull=False).values_list(
+            "pk", "sent_to_notify_at"
+        )
+    )
+    delays = sorted(accepted[pk].timestamp() - t for pk, t in committed.items() if pk in accepted)
+    missing = len(committed) - len(delays)
+    if not delays:
+        return {"p50": 0.0, "p99": 0.0, "max": 0.0, "missing": float(missing)}
+    return {
+        "p50": delays[len(delays) // 2],
+        "p99": delays[min(len(delays) - 1, int(len(delays) * 0.99))],
+        "max": delays[-1],
+        "missing": float(missing),
+    }
+
+
 # ---- reporting ---------------------------------------------------------------------------
 
 
@@ -257,6 +347,13 @@ def main() -> int:
     parser.add_argument("--seq-seconds", type=float, default=4.0, help="sequential runs' length")
     parser.add_argument("--profile", default="", help="profile the outbox worker into FILE")
     parser.add_argument("--settings", default="{}", help="GOVUK_NOTIFY_OUTBOX (JSON)")
+    parser.add_argument(
+        "--kick",
+        type=float,
+        default=0,
+        help="then SECONDS of 20 emails/s with the kick on (Celery + Redis): commit -> accepted",
+    )
+    parser.add_argument("--kick-rate", type=float, default=20.0, help="emails/s for --kick")
     args = parser.parse_args()
     only = set(args.only.split(","))
 
@@ -369,6 +466,16 @@ def main() -> int:
                     + json.dumps({k: round(v, 4) for k, v in got.items()}),
                     flush=True,
                 )
+        if args.kick:
+            emulator.reset_faults()
+            for latency in (int(x) for x in args.latencies.split(",")):
+                emulator.faults(latency_ms=latency)
+                k = kick_latency(env, args.kick_rate, args.kick)
+                for name, value in k.items():
+                    figures[
+                        (latency, f"kick, {args.kick_rate:g}/s: commit->accepted {name}")
+                    ].append(value)
+                print(f"kick at {latency} ms: {k}", flush=True)
     print(
         f"\n{args.emails} emails per drain, {args.runs} runs, PostgreSQL, emulator on loopback; "
         f"load average at the runs' starts {spread(loads, '{:.2f}')} (min/median/max)"
