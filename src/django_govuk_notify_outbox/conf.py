@@ -10,6 +10,7 @@ docs/configuration.md documents each one.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import importlib.util
 import uuid
 from collections.abc import Mapping
@@ -184,9 +185,16 @@ _NON_NEGATIVE = {
 }
 
 
+@functools.cache
+def _celery_importable() -> bool:
+    # Looked up once per process: find_spec searches sys.path (file system calls), and
+    # the kick asks on every send_email_notification.
+    return importlib.util.find_spec("celery") is not None
+
+
 def celery_configured() -> bool:
     """True when Celery is importable and the project configured a broker."""
-    if importlib.util.find_spec("celery") is None:
+    if not _celery_importable():
         return False
     return bool(getattr(django_settings, "CELERY_BROKER_URL", None))
 

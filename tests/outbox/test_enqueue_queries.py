@@ -122,3 +122,14 @@ def test_a_rolled_back_transaction_stores_none_of_the_items() -> None:
         fails()
     assert not EmailMessage.objects.exists()
     assert send_email_notifications([]) == []
+
+
+def test_the_readme_example_stores_every_email_with_its_priority() -> None:
+    from django_govuk_notify_outbox.models import PRIORITIES
+
+    from .test_readme_project_fit import blocks, run
+
+    (code,) = blocks("Many emails at once")
+    values = run(code)
+    assert len(values["messages"]) == 500
+    assert set(EmailMessage.objects.values_list("priority", flat=True)) == {PRIORITIES["bulk"]}

@@ -4,6 +4,7 @@ thread), then records every outcome through the one writer."""
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 import uuid
@@ -523,6 +524,9 @@ class ListPollJob(Job):
         self.ctx = ctx
         self.rows = rows
         self.start_after = start_after
+        # Filled by perform() on the HTTP thread, read by record() after it.
+        self.seen: dict[str, Mapping[str, Any]] = {}
+        self.failures: list[Answer] = []
 
     @classmethod
     def select(cls, ctx: Context, due: Any) -> ListPollJob | None:
@@ -558,12 +562,19 @@ class ListPollJob(Job):
             (result,) = client.request_many(
                 [("GET", "/v2/notifications?" + urlencode(query), None)]
             )
-            results.append(result)
             answer = interpret(result, fixed_endpoint=True)
+            # Only what record() needs is kept: the page's bytes and the notifications
+            # of other emails are dropped here, so memory stays flat at volume.
+            results.append(dataclasses.replace(result, body=b""))
             if answer.outcome != ACCEPTED or not isinstance(answer.data, Mapping):
+                self.failures.append(dataclasses.replace(answer, data=None))
                 break
             items = [i for i in answer.data.get("notifications") or [] if isinstance(i, Mapping)]
-            wanted -= {str(i.get("id")) for i in items}
+            for item in items:
+                key = str(item.get("id"))
+                if key in wanted:
+                    self.seen[key] = item
+                    wanted.discard(key)
             if not items or not wanted:
                 break
             created = parse_datetime(str(items[-1].get("created_at", "")))
@@ -577,20 +588,14 @@ class ListPollJob(Job):
     ) -> tuple[writer.Written, Job | None]:
         ctx = self.ctx
         if isinstance(results, BaseException):
-            results = []  # nothing learnt: the emails stay due for the next run
+            self.seen.clear()  # nothing learnt: the emails stay due for the next run
         now = db_now(ctx.using)
-        seen: dict[str, Mapping[str, Any]] = {}
         refused: Answer | None = None
-        for result in results:
-            answer = interpret(result, fixed_endpoint=True)
-            if answer.outcome == ACCEPTED and isinstance(answer.data, Mapping):
-                for i in answer.data.get("notifications") or []:
-                    if isinstance(i, Mapping):
-                        seen[str(i.get("id"))] = i
-            else:
-                logger.warning("outbox: listing notifications failed: %s", answer.error)
-                if answer.refused_service:
-                    refused = answer
+        for answer in self.failures:
+            logger.warning("outbox: listing notifications failed: %s", answer.error)
+            if answer.refused_service:
+                refused = answer
+        seen = self.seen
         by_pk = {r["pk"]: seen.get(str(r["notify_id"])) for r in self.rows}
         matched = [pk for pk, i in by_pk.items() if i is not None]
         ok = Answer(outcome=ACCEPTED, status_code=200, error="", data=None)
