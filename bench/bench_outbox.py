@@ -205,9 +205,15 @@ def outbox(
         to_send = list(statuses.TO_SEND)
         not_final = [s for s in statuses.ALL if s not in statuses.FINAL]
         rss_peak = rss_before
+        samples: list[tuple[int, float]] = []  # (emails accepted, worker RSS)
+        sampled_at = 0.0
         while time.perf_counter() - go < timeout:
             time.sleep(0.02)
             now = time.perf_counter() - go
+            if count >= 10000 and now - sampled_at >= 1.0:
+                sampled_at = now
+                left = EmailMessage.objects.filter(status__in=to_send).count()
+                samples.append((count - left, rss_mib(worker.pid)))
             if not accepted_after and not EmailMessage.objects.filter(status__in=to_send).exists():
                 accepted_after = now
             if accepted_after and not EmailMessage.objects.filter(status__in=not_final).exists():
@@ -225,6 +231,15 @@ def outbox(
             worker.wait(30)
         except subprocess.TimeoutExpired:
             worker.kill()
+    if samples:
+        shown = [samples[0]] + [
+            next((s for s in samples if s[0] >= count * q // 4), samples[-1]) for q in (1, 2, 3, 4)
+        ]
+        print(
+            "  worker RSS while draining: "
+            + ", ".join(f"{n} accepted: {rss:.1f} MiB" for n, rss in shown),
+            flush=True,
+        )
     failed = EmailMessage.objects.exclude(status=statuses.NOTIFY_DELIVERED).count()
     return {
         "enqueue_per_call": per_call,

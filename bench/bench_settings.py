@@ -56,6 +56,8 @@ GOVUK_NOTIFY_PLAIN_EMAIL_TEMPLATE_ID = os.environ.get("NGO_BENCH_TEMPLATE", "")
 EMAIL_BACKEND = "mailer.backend.DbBackend"
 MAILER_EMAIL_BACKEND = "bench_backend.EmulatorNotifyBackend"
 DEFAULT_FROM_EMAIL = "bench@example.gov.uk"
+MAILER_EMAIL_MAX_BATCH = 25  # each send_all() call: so the bench can stop on time
+MAILER_LOCK_PATH = "/tmp/ngo_bench_mailer"
 
 if os.environ.get("NGO_CELERY_BROKER_URL"):
     CELERY_BROKER_URL = os.environ["NGO_CELERY_BROKER_URL"]
