@@ -423,8 +423,8 @@ def test_the_list_poll_reads_the_oldest_due_emails_not_the_newest_end_of_the_lis
         LIST_POLL_THRESHOLD=5,
         LIST_POLL_MAX_PAGES=1,
         POLL_SCHEDULE=[(3600, 3600.0)],
-        BATCH_SIZE=300,
-        MAX_IN_FLIGHT=64,
+        BATCH_SIZE=50,
+        MAX_IN_FLIGHT=50,
     )
     messages = queue(300)
     sync_until_settled()

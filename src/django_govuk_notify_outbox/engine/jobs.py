@@ -182,7 +182,12 @@ class SendJob(Job):
             next_action_at=now + timedelta(seconds=settings.lookup_delay),
             updated_at=now,
         )
-        rows = list(ctx.messages.filter(claim_token=token).order_by("pk").values(*_PAYLOAD_FIELDS))
+        # By primary key (claim_token has no index: a scan of the whole table otherwise).
+        rows = list(
+            ctx.messages.filter(pk__in=ready, claim_token=token)
+            .order_by("pk")
+            .values(*_PAYLOAD_FIELDS)
+        )
         return cls(ctx, token, now, local_start + settings.send_window, rows)
 
     def perform(self, client: NotificationsAPIClient) -> list[Result]:
@@ -544,10 +549,17 @@ class ListPollJob(Job):
         )
         if top:
             rows = [r for r in rows if r["created_at"] <= top[0]]
+        # The cursor: an email accepted in a later chunk than every due one (so Notify
+        # created it after them: a chunk's requests start once the one before has
+        # finished), the first such by creation (the created_at index).
         newest = rows[-1]["created_at"]
-        after = (
-            ours.filter(created_at__gt=newest).order_by("created_at").values_list("notify_id")[:1]
+        accepted = max(
+            (r["sent_to_notify_at"] for r in rows if r["sent_to_notify_at"]), default=None
         )
+        later = ours.filter(created_at__gt=newest)
+        if accepted is not None:
+            later = later.filter(sent_to_notify_at__gt=accepted)
+        after = later.order_by("created_at").values_list("notify_id")[:1]
         return cls(ctx, rows, str(after[0][0]) if after else "")
 
     def perform(self, client: NotificationsAPIClient) -> list[Result]:
