@@ -20,7 +20,7 @@ from typing import Any
 
 from celery import shared_task
 
-from . import engine, retention
+from . import engine, kick, retention
 
 
 @shared_task(name="django_govuk_notify_outbox.tasks.sync", ignore_result=True)  # type: ignore[untyped-decorator]
@@ -29,6 +29,8 @@ def sync() -> dict[str, Any] | None:
     summary = engine.sync()
     if summary.ran:
         retention.redact_finished()  # no query at all unless REDACT_WHEN_FINAL is on
+        if summary.accepted or summary.polled or summary.adopted:
+            kick.follow_up()  # e.g. the first polls, without waiting for Beat
     return dataclasses.asdict(summary) if summary.ran else None
 
 
