@@ -1,11 +1,14 @@
 """Benchmark the outbox end to end (enqueue -> accepted by Notify -> final) against what a
 team would otherwise run, all in one run, against the Notify emulator on PostgreSQL.
 
-    .venv/bin/pip install django-mailer && .venv/bin/pip install --no-deps django-gov-notify
+    .venv/bin/pip install --no-deps django-mailer lockfile django-gov-notify pyinstrument
     .venv/bin/python bench/bench_outbox.py                 # 1,000 emails, 0 and 50 ms, 3 runs
     .venv/bin/python bench/bench_outbox.py --latencies 50 --runs 1 --only outbox --profile /tmp/p
 
-(django-gov-notify pins notifications-python-client < 9, the dev extra 13: hence --no-deps.)
+(the ``bench`` extra; django-gov-notify pins notifications-python-client < 9, the dev
+extra 13: hence --no-deps on top of dev.) Also ``--kick SECONDS`` (Celery, Redis):
+commit -> accepted at a steady 20 emails/s; ``--emails 100000 --only bulk --settings
+'{"RATE_LIMIT_PER_MINUTE": null}'``: the worker's RSS while draining 100,000.
 
 For each injected latency (emulator fault ``latency_ms``) and run it measures:
 
