@@ -32,6 +32,7 @@ logger = logging.getLogger("django_govuk_notify_outbox")
 
 SEND_PATH = "/v2/notifications/email"
 LIST_PAGE_SIZE = 250  # Notify's page size for GET /v2/notifications
+LIST_WRITE_SIZE = 500  # emails a list poll writes per transaction
 # A caller-given reference matches a notification created no earlier than this
 # before the email's first attempt (docs/design.md §3).
 LOOKUP_SLACK = timedelta(minutes=1)
@@ -611,13 +612,18 @@ class ListPollJob(Job):
         by_pk = {r["pk"]: seen.get(str(r["notify_id"])) for r in self.rows}
         matched = [pk for pk, i in by_pk.items() if i is not None]
         ok = Answer(outcome=ACCEPTED, status_code=200, error="", data=None)
-        written = writer.apply(
-            ctx.using,
-            matched,
-            lambda s: decide.after_poll(s, by_pk[s.pk], ok, now, ctx.settings),
-            now,
-            events=writer.status_events,
-        )
+        written = writer.Written()
+        # A few thousand emails: written a part at a time, so memory stays flat.
+        for start in range(0, len(matched), LIST_WRITE_SIZE):
+            part = writer.apply(
+                ctx.using,
+                matched[start : start + LIST_WRITE_SIZE],
+                lambda s: decide.after_poll(s, by_pk[s.pk], ok, now, ctx.settings),
+                now,
+                events=writer.status_events,
+            )
+            written.changes.update(part.changes)
+            written.missed.extend(part.missed)
         if refused is not None:
             written.refused = refused.error
             return written, None
