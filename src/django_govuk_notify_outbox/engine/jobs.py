@@ -513,6 +513,7 @@ def _due_polls(ctx: Context, now: datetime) -> Any:
 
 
 _POLL_FIELDS = ("pk", "notify_id", "sent_to_notify_at", "created_at")
+_POLLED_KEYS = ("id", "status", "sent_at", "completed_at")
 
 
 class ListPollJob(Job):
@@ -586,7 +587,8 @@ class ListPollJob(Job):
             for item in items:
                 key = str(item.get("id"))
                 if key in wanted:
-                    self.seen[key] = item
+                    # What decide.after_poll reads of a notification, no more.
+                    self.seen[key] = {k: item[k] for k in _POLLED_KEYS if k in item}
                     wanted.discard(key)
             if not items or not wanted:
                 break
