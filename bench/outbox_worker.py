@@ -16,7 +16,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench_settings")
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--interval", type=float, default=0.1)
+    parser.add_argument("--interval", type=float, default=1.0, help="the command's default")
     parser.add_argument("--profile", default="")
     args = parser.parse_args()
 
