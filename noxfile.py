@@ -41,7 +41,8 @@ TEST_REQUIREMENTS = ["pytest>=8", "pytest-django>=4.8", "pytest-timeout>=2.3", "
                      "notifications-python-client==13.0.0"]  # fmt: skip
 # What the wheels are built from: a change to any of it builds them again.
 SOURCES = ["pyproject.toml", "setup.py", "MANIFEST.in", "csrc/core", "csrc/binding", "src",
-           "emulator/pyproject.toml", "emulator/setup.py", "emulator/csrc", "emulator/src"]  # fmt: skip
+           "emulator/pyproject.toml", "emulator/setup.py", "emulator/csrc",
+           "emulator/src"]  # fmt: skip
 
 nox.options.sessions = ["matrix"]
 nox.options.reuse_existing_virtualenvs = True

@@ -20,7 +20,7 @@ from typing import Any
 
 from celery import shared_task
 
-from . import engine, observe, retention
+from . import engine, kick, observe, retention
 from .kick import SYNC_TASK
 
 
@@ -30,6 +30,8 @@ def sync() -> dict[str, Any] | None:
     summary = engine.sync()
     if summary.ran:
         retention.redact_finished()  # no query at all unless REDACT_WHEN_FINAL is on
+        if summary.accepted or summary.polled or summary.adopted:
+            kick.follow_up()  # e.g. the first polls, without waiting for Beat
     observe.idle_heartbeat(summary)  # for the health check: scheduled, even when idle
     return dataclasses.asdict(summary) if summary.ran else None
 

@@ -7,20 +7,25 @@ when enabled, a Celery task is kicked once the transaction commits).
 
 from __future__ import annotations
 
+import inspect
 import re
 import string
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
 from django.db import DEFAULT_DB_ALIAS, router, transaction
 
 from . import kick, observe, statuses, throttle, validation
-from .engine.clock import now_value
+from .engine.clock import DbNow
+from .errors import ThrottledError
 from .models import PRIORITIES, EmailMessage, reference_digest
 
-__all__ = ["send_email_notification", "validate_email_address"]
+__all__ = ["send_email_notification", "send_email_notifications", "validate_email_address"]
+
+# Rows per INSERT of send_email_notifications: well under PostgreSQL's 65,535 parameters.
+BULK_INSERT_ROWS = 1000
 
 # notifications-utils recipient_validation/email_address.py, ported.
 _VALID_LOCAL_CHARS = r"a-zA-Z0-9.!#$%&'*+/=?^_`{|}~\-"
@@ -171,6 +176,44 @@ def send_email_notification(
     for the same mailbox (see throttle.normalise_address) are queued per clock
     minute; one more raises ``errors.ThrottledError`` and stores nothing.
     """
+    message = _build(
+        email_address,
+        template_id,
+        personalisation,
+        reference,
+        email_reply_to_id,
+        one_click_unsubscribe_url,
+        sanitise_content_for,
+        priority=priority,
+        throttle_max_per_minute=throttle_max_per_minute,
+    )
+    using = router.db_for_write(EmailMessage) or DEFAULT_DB_ALIAS
+    if throttle_max_per_minute is None:
+        # One INSERT, no savepoint: the row is the record of its creation.
+        message.save(using=using, force_insert=True)
+    else:
+        # The throttle's count and the row: both or neither.
+        with transaction.atomic(using=using):
+            throttle.consume(message.email_address, throttle_max_per_minute, using=using)
+            message.save(using=using, force_insert=True)
+    message.next_action_at = message.created_at
+    kick.after_commit(using)
+    return message
+
+
+def _build(
+    email_address: str,
+    template_id: str | uuid.UUID,
+    personalisation: Mapping[str, Any] | None = None,
+    reference: str | None = None,
+    email_reply_to_id: str | uuid.UUID | None = None,
+    one_click_unsubscribe_url: str | None = None,
+    sanitise_content_for: list[str] | None = None,
+    *,
+    priority: str = "normal",
+    throttle_max_per_minute: int | None = None,
+) -> EmailMessage:
+    """The validated, unsaved EmailMessage (ValueError/TypeError naming the argument)."""
     address = validate_email_address(email_address)
     template = _uuid("template_id", template_id, optional=False)
     assert template is not None
@@ -188,7 +231,6 @@ def send_email_notification(
         raise ValueError("throttle_max_per_minute must be a positive integer")
 
     sent_reference = ref if ref is not None else f"outbox-{uuid.uuid4()}"
-    using = router.db_for_write(EmailMessage) or DEFAULT_DB_ALIAS
     message = EmailMessage(
         email_address=address,
         template_id=template,
@@ -205,15 +247,58 @@ def send_email_notification(
         traceparent=observe.enqueued(),
     )
     # Due at once by the database's clock, the one every engine decision uses.
-    message.next_action_at = now_value(using)
-    if throttle_max_per_minute is None:
-        # One INSERT, no savepoint: the row is the record of its creation.
-        message.save(using=using, force_insert=True)
-    else:
-        # The throttle's count and the row: both or neither.
-        with transaction.atomic(using=using):
-            throttle.consume(address, throttle_max_per_minute, using=using)
-            message.save(using=using, force_insert=True)
-    message.next_action_at = message.created_at
-    kick.after_commit(using)
+    message.next_action_at = DbNow()
     return message
+
+
+# The parameters of send_email_notification an item of send_email_notifications may give.
+_ARGUMENTS = frozenset(inspect.signature(_build).parameters)
+_REQUIRED = ("email_address", "template_id")
+
+
+def send_email_notifications(items: Sequence[Mapping[str, Any]]) -> list[EmailMessage]:
+    """Store many emails at once; return their EmailMessages, in order.
+
+    Each item is a mapping of :func:`send_email_notification`'s arguments (by name,
+    ``priority`` and ``throttle_max_per_minute`` included). Every item is validated
+    first: a ValueError/TypeError names the item's index and the argument, and nothing
+    is stored. Then one bulk INSERT (very long lists: one per 1,000 items) in one
+    transaction: all or nothing. One kick after the commit.
+    """
+    if isinstance(items, (str, bytes, Mapping)) or not isinstance(items, Sequence):
+        raise TypeError(
+            f"send_email_notifications takes a list of mappings, not {type(items).__name__}"
+        )
+    messages: list[EmailMessage] = []
+    throttled: list[tuple[str, int, int]] = []
+    for index, item in enumerate(items):
+        if not isinstance(item, Mapping):
+            raise TypeError(f"items[{index}] must be a mapping, not {type(item).__name__}")
+        unknown = sorted(str(k) for k in item if k not in _ARGUMENTS)
+        if unknown:
+            raise TypeError(f"items[{index}]: unexpected argument {unknown[0]!r}")
+        for name in _REQUIRED:
+            if name not in item:
+                raise TypeError(f"items[{index}]: {name} is required")
+        try:
+            message = _build(**item)
+        except (TypeError, ValueError) as exc:
+            raise type(exc)(f"items[{index}]: {exc}") from None
+        messages.append(message)
+        limit = item.get("throttle_max_per_minute")
+        if limit is not None:
+            throttled.append((message.email_address, limit, index))
+    if not messages:
+        return messages
+    using = router.db_for_write(EmailMessage) or DEFAULT_DB_ALIAS
+    with transaction.atomic(using=using):
+        for address, limit, index in throttled:
+            try:
+                throttle.consume(address, limit, using=using)
+            except ThrottledError as exc:
+                raise ThrottledError(f"items[{index}]: {exc}") from None
+        EmailMessage.objects.using(using).bulk_create(messages, batch_size=BULK_INSERT_ROWS)
+    for message in messages:
+        message.next_action_at = message.created_at
+    kick.after_commit(using)
+    return messages

@@ -413,6 +413,38 @@ def test_the_list_endpoint_is_used_when_many_emails_are_due_a_poll(
     assert all(reload(m).polls == 1 for m in messages)
 
 
+def test_the_list_poll_reads_the_oldest_due_emails_not_the_newest_end_of_the_list(
+    emulator: Any, settings: SettingsWrapper
+) -> None:
+    # One list page (250) per run; 300 emails accepted, only the 12 oldest due a poll:
+    # the page must start just above them, not at the newest end of Notify's list.
+    outbox_settings(
+        settings,
+        LIST_POLL_THRESHOLD=5,
+        LIST_POLL_MAX_PAGES=1,
+        POLL_SCHEDULE=[(3600, 3600.0)],
+        BATCH_SIZE=50,
+        MAX_IN_FLIGHT=50,
+    )
+    messages = queue(300)
+    sync_until_settled()
+    assert not EmailMessage.objects.exclude(status=statuses.SENT_TO_NOTIFY).exists()
+    oldest = [m.pk for m in messages[:12]]
+    EmailMessage.objects.filter(pk__in=oldest).update(next_action_at=timezone.now())
+    before = emulator.stats()["requests"]
+    summary = outbox.sync()
+    after = emulator.stats()["requests"]
+
+    def count(route: str) -> int:
+        return int(sum(after.get(route, {}).values()) - sum(before.get(route, {}).values()))
+
+    assert summary.polled == 12
+    assert count("GET /v2/notifications/{id}") == 0
+    assert count("GET /v2/notifications") == 1
+    assert {reload(m).polls for m in messages[:12]} == {1}
+    assert {reload(m).polls for m in messages[12:]} == {0}
+
+
 def test_a_404_past_retention_ends_tracking_without_failing(emulator: Any) -> None:
     (message,) = queue(1)
     long_ago = timezone.now() - timedelta(days=8)

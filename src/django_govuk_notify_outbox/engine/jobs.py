@@ -4,6 +4,7 @@ thread), then records every outcome through the one writer."""
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 import uuid
@@ -31,6 +32,7 @@ logger = logging.getLogger("django_govuk_notify_outbox")
 
 SEND_PATH = "/v2/notifications/email"
 LIST_PAGE_SIZE = 250  # Notify's page size for GET /v2/notifications
+LIST_WRITE_SIZE = 500  # emails a list poll writes per transaction
 # A caller-given reference matches a notification created no earlier than this
 # before the email's first attempt (docs/design.md §3).
 LOOKUP_SLACK = timedelta(minutes=1)
@@ -188,7 +190,12 @@ class SendJob(Job):
             next_action_at=now + timedelta(seconds=settings.lookup_delay),
             updated_at=now,
         )
-        rows = list(ctx.messages.filter(claim_token=token).order_by("pk").values(*_PAYLOAD_FIELDS))
+        # By primary key (claim_token has no index: a scan of the whole table otherwise).
+        rows = list(
+            ctx.messages.filter(pk__in=ready, claim_token=token)
+            .order_by("pk")
+            .values(*_PAYLOAD_FIELDS)
+        )
         return cls(ctx, token, now, local_start + settings.send_window, rows)
 
     def perform(self, client: NotificationsAPIClient) -> list[Result]:
@@ -468,17 +475,14 @@ class PollJob(_GetJob):
     def select(cls, ctx: Context, limit: int) -> Job | None:
         now = db_now(ctx.using)
         settings = ctx.settings
+        due = _due_polls(ctx, now)
         rows = list(
-            _due_polls(ctx, now)
-            .order_by("next_action_at")
-            .values("pk", "notify_id", "sent_to_notify_at", "created_at")[
-                : settings.list_poll_max_pages * LIST_PAGE_SIZE
-            ]
+            due.order_by("next_action_at").values(*_POLL_FIELDS)[: settings.list_poll_threshold]
         )
         if not rows:
             return None
         if len(rows) >= settings.list_poll_threshold:
-            return ListPollJob(ctx, rows)
+            return ListPollJob.select(ctx, due)
         return cls(ctx, rows[:limit])
 
     def record(
@@ -519,20 +523,62 @@ def _due_polls(ctx: Context, now: datetime) -> Any:
     )
 
 
+_POLL_FIELDS = ("pk", "notify_id", "sent_to_notify_at", "created_at")
+_POLLED_KEYS = ("id", "status", "sent_at", "completed_at")
+
+
 class ListPollJob(Job):
-    """Page through GET /v2/notifications (250 a page) for many due emails at once; the
-    due emails not seen are polled one by one afterwards."""
+    """Page through GET /v2/notifications (250 a page, newest first) for many due emails
+    at once; the due emails not seen are polled one by one afterwards.
+
+    The oldest due emails come first: the job takes the due emails in order of creation
+    from the oldest, as many as the pages can cover, and starts paging just above the
+    newest of them (``older_than`` = the next email of ours Notify accepted), not at the
+    newest end of Notify's list."""
 
     kind = "poll"
 
-    def __init__(self, ctx: Context, rows: list[dict[str, Any]]) -> None:
+    def __init__(self, ctx: Context, rows: list[dict[str, Any]], start_after: str = "") -> None:
         self.ctx = ctx
         self.rows = rows
+        self.start_after = start_after
+        # Filled by perform() on the HTTP thread, read by record() after it.
+        self.seen: dict[str, Mapping[str, Any]] = {}
+        self.failures: list[Answer] = []
+
+    @classmethod
+    def select(cls, ctx: Context, due: Any) -> ListPollJob | None:
+        covered = ctx.settings.list_poll_max_pages * LIST_PAGE_SIZE
+        rows = list(due.order_by("created_at").values(*_POLL_FIELDS)[:covered])
+        if not rows:
+            return None
+        ours = ctx.messages.filter(notify_id__isnull=False)
+        # The emails of ours Notify lists between the oldest due one and the top of the
+        # window: at most as many as the pages hold.
+        top = (
+            ours.filter(created_at__gte=rows[0]["created_at"])
+            .order_by("created_at")
+            .values_list("created_at", flat=True)[covered - 1 : covered]
+        )
+        if top:
+            rows = [r for r in rows if r["created_at"] <= top[0]]
+        # The cursor: an email accepted in a later chunk than every due one (so Notify
+        # created it after them: a chunk's requests start once the one before has
+        # finished), the first such by creation (the created_at index).
+        newest = rows[-1]["created_at"]
+        accepted = max(
+            (r["sent_to_notify_at"] for r in rows if r["sent_to_notify_at"]), default=None
+        )
+        later = ours.filter(created_at__gt=newest)
+        if accepted is not None:
+            later = later.filter(sent_to_notify_at__gt=accepted)
+        after = later.order_by("created_at").values_list("notify_id")[:1]
+        return cls(ctx, rows, str(after[0][0]) if after else "")
 
     def perform(self, client: NotificationsAPIClient) -> list[Result]:
         wanted = {str(r["notify_id"]) for r in self.rows}
         oldest = min((r["sent_to_notify_at"] or r["created_at"]) for r in self.rows) - LOOKUP_SLACK
-        older_than = ""
+        older_than = self.start_after
         results: list[Result] = []
         for _ in range(self.ctx.settings.list_poll_max_pages):
             query = {"template_type": "email"}
@@ -541,12 +587,20 @@ class ListPollJob(Job):
             (result,) = client.request_many(
                 [("GET", "/v2/notifications?" + urlencode(query), None)], iat=self.ctx.iat()
             )
-            results.append(result)
             answer = interpret(result, fixed_endpoint=True)
+            # Only what record() needs is kept: the page's bytes and the notifications
+            # of other emails are dropped here, so memory stays flat at volume.
+            results.append(dataclasses.replace(result, body=b""))
             if answer.outcome != ACCEPTED or not isinstance(answer.data, Mapping):
+                self.failures.append(dataclasses.replace(answer, data=None))
                 break
             items = [i for i in answer.data.get("notifications") or [] if isinstance(i, Mapping)]
-            wanted -= {str(i.get("id")) for i in items}
+            for item in items:
+                key = str(item.get("id"))
+                if key in wanted:
+                    # What decide.after_poll reads of a notification, no more.
+                    self.seen[key] = {k: item[k] for k in _POLLED_KEYS if k in item}
+                    wanted.discard(key)
             if not items or not wanted:
                 break
             created = parse_datetime(str(items[-1].get("created_at", "")))
@@ -560,30 +614,29 @@ class ListPollJob(Job):
     ) -> tuple[writer.Written, Job | None]:
         ctx = self.ctx
         if isinstance(results, BaseException):
-            results = []  # nothing learnt: the emails stay due for the next run
+            self.seen.clear()  # nothing learnt: the emails stay due for the next run
         now = db_now(ctx.using)
-        seen: dict[str, Mapping[str, Any]] = {}
         refused: Answer | None = None
-        for result in results:
-            answer = interpret(result, fixed_endpoint=True)
-            if answer.outcome == ACCEPTED and isinstance(answer.data, Mapping):
-                for i in answer.data.get("notifications") or []:
-                    if isinstance(i, Mapping):
-                        seen[str(i.get("id"))] = i
-            else:
-                logger.warning("outbox: listing notifications failed: %s", answer.error)
-                if answer.refused_service:
-                    refused = answer
+        for answer in self.failures:
+            logger.warning("outbox: listing notifications failed: %s", answer.error)
+            if answer.refused_service:
+                refused = answer
+        seen = self.seen
         by_pk = {r["pk"]: seen.get(str(r["notify_id"])) for r in self.rows}
         matched = [pk for pk, i in by_pk.items() if i is not None]
         ok = Answer(outcome=ACCEPTED, status_code=200, error="", data=None)
-        written = writer.apply(
-            ctx.using,
-            matched,
-            lambda s: decide.after_poll(s, by_pk[s.pk], ok, now, ctx.settings),
-            now,
-            events=writer.status_events,
-        )
+        written = writer.Written()
+        # A few thousand emails: written a part at a time, so memory stays flat.
+        for start in range(0, len(matched), LIST_WRITE_SIZE):
+            part = writer.apply(
+                ctx.using,
+                matched[start : start + LIST_WRITE_SIZE],
+                lambda s: decide.after_poll(s, by_pk[s.pk], ok, now, ctx.settings),
+                now,
+                events=writer.status_events,
+            )
+            written.changes.update(part.changes)
+            written.missed.extend(part.missed)
         if refused is not None:
             written.refused = refused.error
             return written, None

@@ -33,6 +33,8 @@ logger = logging.getLogger("django_govuk_notify_outbox")
 
 # Jobs queued on the HTTP thread at once: one performing, one ready behind it.
 PIPELINE_DEPTH = 2
+# Seconds a job maker that found nothing rests while the others have work.
+EMPTY_BACKOFF = 1.0
 
 
 @dataclasses.dataclass
@@ -134,6 +136,10 @@ class _Run:
         self.ctx = Context(using, settings, db_now(using))
         self.paused = False
         self.turn = 0
+        # Per job maker (look-ups, sends, polls): not asked again before this time after
+        # it found nothing, while the others have work. Their queries find few rows
+        # among many due ones (a send backlog): asked every chunk they would dominate.
+        self.empty_until = [0.0, 0.0, 0.0]
 
     def may_start(self) -> bool:
         return time.monotonic() < self.ends_at and not self.paused and self.heartbeat.beat()
@@ -186,8 +192,20 @@ class _Run:
             lambda: SendJob.claim(self.ctx),
             lambda: PollJob.select(self.ctx, limit),
         ]
+        now = time.monotonic()
+        skipped = []
         for offset in range(len(makers)):
             index = (self.turn + offset) % len(makers)
+            if self.empty_until[index] > now:
+                skipped.append(index)
+                continue
+            job = makers[index]()
+            if job is not None:
+                self.turn = index + 1
+                return job
+            self.empty_until[index] = now + EMPTY_BACKOFF
+        # Nothing else to do: ask the makers resting after an empty answer after all.
+        for index in skipped:
             job = makers[index]()
             if job is not None:
                 self.turn = index + 1

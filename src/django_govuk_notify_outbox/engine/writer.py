@@ -5,13 +5,14 @@ Every change to an email's status or to the fields that make up its state
 ``tracking_stopped``, ``notify_id``, …) is written here, for a whole chunk at
 a time, in one transaction:
 
-1. lock the chunk's rows (a no-op UPDATE: row locks on PostgreSQL and
-   MariaDB, the write lock on SQLite, before anything is read);
-2. read their current state;
-3. decide each email's change with a pure function of that state
+1. lock the chunk's rows and read their current state (SELECT ... FOR UPDATE:
+   row locks on PostgreSQL and MariaDB; on SQLite a no-op UPDATE first takes
+   the write lock before anything is read);
+2. decide each email's change with a pure function of that state
    (:mod:`.decide`);
-4. write every change (one UPDATE per distinct set of fields) and every
-   event (one bulk INSERT).
+3. write every change (one UPDATE per distinct set of fields: the values all
+   rows share set once, the others joined from a VALUES list, see
+   :mod:`.bulk`) and every event (one bulk INSERT).
 
 ``status_changed`` is sent after the commit, once per status actually
 entered.
@@ -25,11 +26,13 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from django.db import transaction
+from django.db import connections, transaction
+from django.db.models import F
 
 from .. import observe, statuses
 from ..models import EmailEvent, EmailMessage
 from ..signals import status_changed
+from . import bulk
 from .decide import STATE_FIELDS, Change, State
 
 logger = logging.getLogger("django_govuk_notify_outbox")
@@ -73,14 +76,11 @@ def apply(
     written = Written()
     if not ids:
         return written
-    manager = EmailMessage.objects.using(using)
     entered: list[tuple[int, str, str]] = []
+    new_events: list[EmailEvent] = []
+    groups: dict[tuple[str, ...], list[tuple[int, dict[str, Any]]]] = defaultdict(list)
     with transaction.atomic(using=using):
-        manager.filter(pk__in=ids).update(updated_at=now)
-        rows = manager.filter(pk__in=ids).values(*STATE_FIELDS)
-        new_events: list[EmailEvent] = []
-        groups: dict[tuple[str, ...], list[EmailMessage]] = defaultdict(list)
-        for row in rows:
+        for row in _locked_rows(using, ids):
             state = State(**row)
             change = decide(state)
             if change is None:
@@ -89,7 +89,7 @@ def apply(
                 change = _checked(state, change)
                 written.changes[state.pk] = (state, change)
                 values = _values(state, change, now)
-                groups[tuple(sorted(values))].append(EmailMessage(pk=state.pk, **values))
+                groups[tuple(sorted(values))].append((state.pk, values))
                 status = change.status
                 if status is not None and status != state.status:
                     previous = state.status
@@ -99,14 +99,26 @@ def apply(
                             previous = step
             if events is not None:
                 new_events.extend(events(state.pk, state, change))
-        for fields, objects in groups.items():
-            manager.bulk_update(objects, fields)
+        for group in groups.values():
+            bulk.update_rows(using, EmailMessage, group)
         if new_events:
-            EmailEvent.objects.using(using).bulk_create(new_events)
+            bulk.insert_objects(using, EmailEvent, new_events)
     if entered:
         _send_signals(using, entered)
     observe.written(using, written, entered, now)
     return written
+
+
+def _locked_rows(using: str, ids: list[int]) -> list[dict[str, Any]]:
+    """The rows' state, read under a lock held until the transaction ends: a SELECT ...
+    FOR UPDATE in primary-key order where the database has row locks, else (SQLite) a
+    no-op UPDATE first, which takes the database's write lock before anything is read."""
+    manager = EmailMessage.objects.using(using)
+    rows = manager.filter(pk__in=ids).order_by("pk")
+    if connections[using].features.has_select_for_update:
+        return list(rows.select_for_update().values(*STATE_FIELDS))
+    manager.filter(pk__in=ids[:1]).update(claim_token=F("claim_token"))
+    return list(rows.values(*STATE_FIELDS))
 
 
 def _checked(state: State, change: Change) -> Change:

@@ -1,0 +1,143 @@
+"""Bulk UPDATE of many rows, each with its own values, in one statement.
+
+Django's ``bulk_update`` writes ``CASE WHEN pk = … THEN …`` for every field, even for
+fields that have one value for all rows; for a chunk of a few hundred rows that
+statement dominates the engine's cost. Here the fields with one value for all rows
+are set once, and only the fields whose values differ are joined in from a
+``VALUES`` list (PostgreSQL, SQLite >= 3.33) or a derived table (MySQL, MariaDB).
+Other databases fall back to ``bulk_update``.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from django.db import connections
+from django.db.models import Field, Model
+
+# Rows per statement: bounded so that the parameters stay well under every
+# database's limit (SQLite: 32,766; PostgreSQL: 65,535).
+ROWS_PER_STATEMENT = 500
+
+_SQLITE_UPDATE_FROM = sqlite3.sqlite_version_info >= (3, 33, 0)
+
+
+def _field(model: type[Model], name: str) -> Field[Any, Any]:
+    field = model._meta.get_field(name)
+    assert isinstance(field, Field), name
+    return field
+
+
+def _same(a: Any, b: Any) -> bool:
+    return type(a) is type(b) and a == b
+
+
+def update_rows(
+    using: str, model: type[Model], rows: Sequence[tuple[int, Mapping[str, Any]]]
+) -> None:
+    """Write ``values`` to the row with primary key ``pk``, for every ``(pk, values)`` of
+    ``rows``. Every ``values`` has the same keys (field names)."""
+    if not rows:
+        return
+    for start in range(0, len(rows), ROWS_PER_STATEMENT):
+        _update(using, model, rows[start : start + ROWS_PER_STATEMENT])
+
+
+def _update(using: str, model: type[Model], rows: Sequence[tuple[int, Mapping[str, Any]]]) -> None:
+    names = list(rows[0][1])
+    first = rows[0][1]
+    common = {n: first[n] for n in names if all(_same(v[n], first[n]) for _pk, v in rows)}
+    varying = [n for n in names if n not in common]
+    manager = model._default_manager.db_manager(using)
+    pks = [pk for pk, _v in rows]
+    if not varying:
+        manager.filter(pk__in=pks).update(**common)
+        return
+    connection = connections[using]
+    vendor = connection.vendor
+    if vendor not in ("postgresql", "sqlite", "mysql") or (
+        vendor == "sqlite" and not _SQLITE_UPDATE_FROM
+    ):
+        objects = [model(pk=pk, **values) for pk, values in rows]
+        manager.bulk_update(objects, names)
+        return
+    meta = model._meta
+    quote = connection.ops.quote_name
+    table = quote(meta.db_table)
+    pk_field = meta.pk
+    assert pk_field is not None
+    fields = [_field(model, n) for n in varying]
+    columns = [str(f.column) for f in [pk_field, *fields]]
+    sets = [f"{quote(c)} = v.{quote(c)}" for c in columns[1:]]
+    params: list[Any] = []
+    for name, value in common.items():
+        field = _field(model, name)
+        sets.append(f"{quote(str(field.column))} = %s")
+        params.append(field.get_db_prep_save(value, connection))
+    values_params: list[Any] = []
+    for pk, values in rows:
+        values_params.append(pk)
+        values_params.extend(
+            f.get_db_prep_save(values[n], connection) for n, f in zip(varying, fields, strict=True)
+        )
+    pk_column = quote(columns[0])
+    if vendor == "mysql":
+        first_select = "SELECT " + ", ".join(f"%s AS {quote(c)}" for c in columns)
+        other_select = "SELECT " + ", ".join(["%s"] * len(columns))
+        selects = " UNION ALL ".join([first_select] + [other_select] * (len(rows) - 1))
+        sql = (
+            f"UPDATE {table} INNER JOIN ({selects}) AS v ON {table}.{pk_column} = v.{pk_column} "
+            "SET " + ", ".join(f"{table}.{s}" for s in sets)
+        )
+        all_params = values_params + params
+    else:
+        if vendor == "postgresql":
+            casts = [f"%s::{f.db_type(connection)}" for f in [pk_field, *fields]]
+            row_sql = "(" + ", ".join(casts) + ")"
+        else:
+            row_sql = "(" + ", ".join(["%s"] * len(columns)) + ")"
+        values_sql = ", ".join([row_sql] * len(rows))
+        if vendor == "postgresql":
+            source = f"(VALUES {values_sql}) AS v({', '.join(quote(c) for c in columns)})"
+        else:
+            # SQLite names a VALUES list's columns column1, column2, …
+            renamed = ", ".join(f"column{i + 1} AS {quote(c)}" for i, c in enumerate(columns))
+            source = f"(SELECT {renamed} FROM (VALUES {values_sql})) AS v"
+        sql = (
+            f"UPDATE {table} SET {', '.join(sets)} FROM {source} "
+            f"WHERE {table}.{pk_column} = v.{pk_column}"
+        )
+        all_params = params + values_params
+    with connection.cursor() as cursor:
+        cursor.execute(sql, all_params)
+
+
+def insert_objects(using: str, model: type[Model], objects: Sequence[Model]) -> None:
+    """INSERT unsaved ``objects`` (primary keys left to the database), many rows per
+    statement, without what ``bulk_create`` adds (returned ids, signals, per-row SQL
+    compilation; on PostgreSQL its UNNEST of arrays costs more than the rows)."""
+    if not objects:
+        return
+    connection = connections[using]
+    meta = model._meta
+    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(str(f.column)) for f in fields)
+    row_sql = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    limit = connection.features.max_query_params or 65535
+    per_statement = max(1, min(ROWS_PER_STATEMENT * 2, limit // len(fields)))
+    with connection.cursor() as cursor:
+        for start in range(0, len(objects), per_statement):
+            chunk = objects[start : start + per_statement]
+            params = [
+                f.get_db_prep_save(getattr(obj, f.attname), connection)
+                for obj in chunk
+                for f in fields
+            ]
+            cursor.execute(
+                f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES "
+                + ", ".join([row_sql] * len(chunk)),
+                params,
+            )

@@ -1,0 +1,123 @@
+"""The writer's bulk UPDATE (engine.bulk) on the test database: values shared by every row
+and values of each row's own, NULLs, UUIDs, times, booleans, text with quotes; one
+statement per chunk."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from django_govuk_notify_outbox import statuses
+from django_govuk_notify_outbox.engine import bulk
+from django_govuk_notify_outbox.models import EmailMessage
+from django_govuk_notify_outbox.utils import send_email_notification
+
+from .conftest import TEMPLATE_PLAIN
+
+pytestmark = pytest.mark.django_db
+
+
+def test_each_row_gets_its_own_values_in_one_statement() -> None:
+    messages = [send_email_notification(f"b{i}@example.gov.uk", TEMPLATE_PLAIN) for i in range(7)]
+    untouched = send_email_notification("untouched@example.gov.uk", TEMPLATE_PLAIN)
+    now = timezone.now().replace(microsecond=123456)
+    ids = [uuid.uuid4() for _ in messages]
+    rows = [
+        (
+            m.pk,
+            {
+                "status": statuses.SENT_TO_NOTIFY,  # shared
+                "claim_token": "",  # shared
+                "notify_id": ids[i],  # each its own
+                "polls": i * 3,
+                "sent_to_notify_at": None if i % 2 else now + timedelta(seconds=i),
+                "tracking_stopped": i % 3 == 0,
+                "last_error": f'it\'s "{i}" %s; --',
+            },
+        )
+        for i, m in enumerate(messages)
+    ]
+    with CaptureQueriesContext(connection) as queries:
+        bulk.update_rows("default", EmailMessage, rows)
+    assert len(queries) == 1
+    for i, m in enumerate(messages):
+        m.refresh_from_db()
+        assert m.status == statuses.SENT_TO_NOTIFY
+        assert m.notify_id == ids[i]
+        assert m.polls == i * 3
+        assert m.sent_to_notify_at == (None if i % 2 else now + timedelta(seconds=i))
+        assert m.tracking_stopped is (i % 3 == 0)
+        assert m.last_error == f'it\'s "{i}" %s; --'
+    untouched.refresh_from_db()
+    assert untouched.status == statuses.SENDING_TO_NOTIFY
+    assert untouched.notify_id is None
+
+
+def test_values_shared_by_every_row_make_a_plain_update() -> None:
+    messages = [send_email_notification(f"s{i}@example.gov.uk", TEMPLATE_PLAIN) for i in range(3)]
+    with CaptureQueriesContext(connection) as queries:
+        bulk.update_rows(
+            "default", EmailMessage, [(m.pk, {"polls": 5, "last_error": "x"}) for m in messages]
+        )
+    assert len(queries) == 1
+    assert "case" not in queries[0]["sql"].lower()
+    assert set(EmailMessage.objects.values_list("polls", "last_error")) == {(5, "x")}
+
+
+def test_a_chunk_larger_than_one_statement_is_split() -> None:
+    count = bulk.ROWS_PER_STATEMENT + 3
+    EmailMessage.objects.bulk_create(
+        [
+            EmailMessage(
+                email_address=f"c{i}@example.gov.uk",
+                template_id=uuid.UUID(TEMPLATE_PLAIN),
+                sent_reference=f"r{i}",
+                sent_reference_digest=f"d{i}",
+            )
+            for i in range(count)
+        ]
+    )
+    pks = list(EmailMessage.objects.order_by("pk").values_list("pk", flat=True))
+    with CaptureQueriesContext(connection) as queries:
+        bulk.update_rows("default", EmailMessage, [(pk, {"polls": i}) for i, pk in enumerate(pks)])
+    assert len(queries) == 2
+    assert list(EmailMessage.objects.order_by("pk").values_list("polls", flat=True)) == list(
+        range(count)
+    )
+
+
+def test_events_are_inserted_many_rows_per_statement_with_every_field() -> None:
+    from django_govuk_notify_outbox.models import EmailEvent
+
+    message = send_email_notification("events@example.gov.uk", TEMPLATE_PLAIN)
+    events = [
+        EmailEvent(
+            message_id=message.pk,
+            kind=EmailEvent.Kind.HTTP,
+            method="POST",
+            path=f"/v2/notifications/email?{i}",
+            http_status=201 if i % 2 else None,
+            duration=i / 10,
+            request_body='{"a": "it\'s %s"}',
+            from_status=statuses.SENDING_TO_NOTIFY,
+            to_status=statuses.SENT_TO_NOTIFY,
+            detail=f"event {i}",
+        )
+        for i in range(150)
+    ]
+    with CaptureQueriesContext(connection) as queries:
+        bulk.insert_objects("default", EmailEvent, events)
+    per_statement = (connection.features.max_query_params or 65535) // 16
+    assert len(queries) == -(-150 // min(150, per_statement))
+    stored = list(EmailEvent.objects.filter(message=message).order_by("id"))
+    assert [e.detail for e in stored] == [f"event {i}" for i in range(150)]
+    assert stored[3].http_status == 201
+    assert stored[4].http_status is None
+    assert stored[5].duration == 0.5
+    assert stored[0].request_body == '{"a": "it\'s %s"}'
+    assert stored[0].created_at is not None
