@@ -59,3 +59,16 @@ def http_thread() -> ThreadPoolExecutor:
         if _http is None or _http[0] != os.getpid():
             _http = (os.getpid(), ThreadPoolExecutor(1, thread_name_prefix="notify-outbox-http"))
         return _http[1]
+
+
+# The engine's send pace (emails per claim), kept between runs of this process for the
+# client it was measured with (jobs.SendJob.pace).
+_pace: dict[tuple[Any, ...], int] = {}
+
+
+def remembered_pace(settings: conf.OutboxSettings) -> int | None:
+    return _pace.get(_identity(settings))
+
+
+def remember_pace(settings: conf.OutboxSettings, chunk: int) -> None:
+    _pace[_identity(settings)] = chunk

@@ -20,7 +20,7 @@ from django.utils.dateparse import parse_datetime
 from .. import conf, statuses
 from ..client import Outcome, Result
 from ..models import EmailEvent, EmailMessage
-from . import decide, writer
+from . import clients, decide, writer
 from .answers import http_event, interpret, request_text
 from .clock import db_now
 from .decide import ACCEPTED, UNKNOWN, Answer, State
@@ -50,6 +50,11 @@ class Context:
         self.clock_offset = run_started_at.timestamp() - time.time()
         # Emails in a look-up or poll job not yet recorded: not selected again meanwhile.
         self.busy: set[int] = set()
+        # Emails claimed per send job: shrunk while sends are slowed (by the rate limit),
+        # so a chunk takes about CHUNK_SECONDS and a high-priority email queued behind
+        # it waits no longer than that (see SendJob.pace).
+        full = send_chunk_size(settings)
+        self.send_chunk = min(full, clients.remembered_pace(settings) or full)
 
     def iat(self) -> int:
         """Now by the database's clock, for a request's JWT."""
@@ -117,6 +122,11 @@ _PAYLOAD_FIELDS = (
 )
 
 
+# How long a send job should last at most while sends are slowed: a high-priority email
+# queued meanwhile is claimed within about two of them (one performing, one behind it).
+CHUNK_SECONDS = 0.8
+
+
 def send_chunk_size(settings: conf.OutboxSettings) -> int:
     """Emails claimed at once: a batch, but no more than the rate limit lets start within
     one SEND_WINDOW when the bucket is empty (the rest would miss their send-by time)."""
@@ -159,7 +169,7 @@ class SendJob(Job):
         ).filter(Q(last_attempt_at__isnull=True) | Q(last_attempt_at__lt=ctx.run_started_at))
         candidates = list(
             due.order_by("priority", "next_action_at").values_list("pk", "queued_at")[
-                : send_chunk_size(settings)
+                : ctx.send_chunk
             ]
         )
         if not candidates:
@@ -201,11 +211,27 @@ class SendJob(Job):
     def perform(self, client: NotificationsAPIClient) -> list[Result]:
         if not self.payloads:
             return []
+        started = time.monotonic()
         # Signed with the claim's time: Notify itself refuses any of these requests
         # that reaches it more than TOKEN_WINDOW after the claim.
-        return client.send_email_notifications(
+        results = client.send_email_notifications(
             self.payloads, iat=int(self.claimed_at.timestamp()), not_after=self.not_after
         )
+        self.elapsed = time.monotonic() - started
+        return results
+
+    elapsed = 0.0
+
+    def pace(self) -> None:
+        """After this job: size the next claims so a job lasts about CHUNK_SECONDS while
+        sends are slow, and grow back to a whole batch when they are fast again."""
+        ctx = self.ctx
+        full = send_chunk_size(ctx.settings)
+        if self.elapsed > CHUNK_SECONDS and self.rows:
+            ctx.send_chunk = max(1, min(full, int(len(self.rows) * CHUNK_SECONDS / self.elapsed)))
+        elif len(self.rows) >= ctx.send_chunk:
+            ctx.send_chunk = min(full, ctx.send_chunk * 2)
+        clients.remember_pace(ctx.settings, ctx.send_chunk)
 
     def record(
         self, results: Sequence[Result] | BaseException

@@ -228,7 +228,8 @@ class _Run:
             self.summary.http_requests += len(outcome)
         written, follow = job.record(outcome)
         observe.recorded(job, outcome, written)
-        if job.kind == "send":
+        if isinstance(job, SendJob):
+            job.pace()
             self.summary.sent += job.size
         else:
             answered = len(written.changes) + len(written.missed)
