@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -72,3 +73,42 @@ def remembered_pace(settings: conf.OutboxSettings) -> int | None:
 
 def remember_pace(settings: conf.OutboxSettings, chunk: int) -> None:
     _pace[_identity(settings)] = chunk
+
+
+class SendBudget:
+    """An estimate of the client-side rate limit's tokens, for sizing claims only (the C
+    core enforces the limit): claim what can start within about ``horizon`` seconds, so
+    a claimed chunk does not sit behind the limit while higher-priority email waits."""
+
+    def __init__(self, settings: conf.OutboxSettings) -> None:
+        per_minute = settings.rate_limit_per_minute or 0
+        self.rate = per_minute / 60.0
+        self.capacity = float(settings.rate_limit_burst) if per_minute else 0.0
+        self.tokens = self.capacity
+        self.at = time.monotonic()
+
+    def claimable(self, horizon: float) -> int | None:
+        """How many requests could start within ``horizon``; None: no rate limit."""
+        if not self.rate:
+            return None
+        now = time.monotonic()
+        self.tokens = min(self.capacity, self.tokens + (now - self.at) * self.rate)
+        self.at = now
+        return max(1, int(self.tokens + self.rate * horizon))
+
+    def spend(self, count: int) -> None:
+        if self.rate:
+            self.tokens -= count
+
+
+_budgets: dict[tuple[Any, ...], SendBudget] = {}
+
+
+def send_budget(settings: conf.OutboxSettings) -> SendBudget:
+    """This process's estimate for the client of these settings."""
+    with _lock:
+        identity = _identity(settings)
+        budget = _budgets.get(identity)
+        if budget is None:
+            budget = _budgets[identity] = SendBudget(settings)
+        return budget

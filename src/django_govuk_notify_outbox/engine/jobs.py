@@ -167,10 +167,10 @@ class SendJob(Job):
             claim_token="",
             next_action_at__lte=now,
         ).filter(Q(last_attempt_at__isnull=True) | Q(last_attempt_at__lt=ctx.run_started_at))
+        budget = clients.send_budget(settings)
+        size = min(ctx.send_chunk, budget.claimable(CHUNK_SECONDS) or ctx.send_chunk)
         candidates = list(
-            due.order_by("priority", "next_action_at").values_list("pk", "queued_at")[
-                : ctx.send_chunk
-            ]
+            due.order_by("priority", "next_action_at").values_list("pk", "queued_at")[:size]
         )
         if not candidates:
             return None
@@ -206,6 +206,7 @@ class SendJob(Job):
             .order_by("pk")
             .values(*_PAYLOAD_FIELDS)
         )
+        budget.spend(len(rows))
         return cls(ctx, token, now, local_start + settings.send_window, rows)
 
     def perform(self, client: NotificationsAPIClient) -> list[Result]:
