@@ -128,6 +128,19 @@ class EmailMessage(models.Model):
             models.Index(fields=("priority", "next_action_at"), name="ngo_msg_priority_due"),
             # Final emails not yet redacted (retention.redact_finished).
             models.Index(fields=("redacted_at", "status"), name="ngo_msg_redacted"),
+            # Partial (PostgreSQL, SQLite; MySQL and MariaDB have no partial indexes): the
+            # few due emails to look up, and the accepted ones to poll, found without
+            # walking a backlog of queued emails that are due too.
+            models.Index(
+                fields=("next_action_at",),
+                name="ngo_msg_unknown_due",
+                condition=models.Q(outcome_unknown=True),
+            ),
+            models.Index(
+                fields=("next_action_at",),
+                name="ngo_msg_tracked_due",
+                condition=models.Q(notify_id__isnull=False, next_action_at__isnull=False),
+            ),
         )
         permissions = (
             ("view_personalisation", "Can view the personalisation of outbox emails"),

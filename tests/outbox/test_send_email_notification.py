@@ -182,6 +182,21 @@ def send_then_roll_back() -> None:
 # --- the kick after commit ------------------------------------------------------------------
 
 
+def kick_preconditions() -> None:
+    """What a kick test needs of the process; named when an earlier test left it otherwise."""
+    from django.db import connection
+
+    from django_govuk_notify_outbox import conf, kick
+
+    kick.reset()
+    assert conf.get_settings().kick_enabled, "the kick is not enabled"
+    assert not connection.in_atomic_block, "an earlier test left the connection in a transaction"
+    assert connection.get_autocommit(), "an earlier test left autocommit off"
+    assert not connection.run_on_commit, f"on-commit callbacks left: {connection.run_on_commit}"
+    outbox_logger = logging.getLogger("django_govuk_notify_outbox")
+    assert not outbox_logger.disabled, "an earlier logging configuration disabled the logger"
+
+
 @pytest.fixture
 def celery_publishes(settings: SettingsWrapper) -> Iterator[list[str]]:
     """A Celery app on the in-memory broker; yields the names of the tasks published."""
@@ -197,6 +212,7 @@ def celery_publishes(settings: SettingsWrapper) -> Iterator[list[str]]:
 
     before_task_publish.connect(record, weak=False)
     outbox_settings(settings, KICK_ON_COMMIT=True)
+    kick_preconditions()
     yield published
     before_task_publish.disconnect(record)
 
@@ -241,6 +257,7 @@ def test_a_failing_kick_is_logged_and_never_fails_the_caller(
     app.set_current()
     app.conf.broker_connection_timeout = 1
     outbox_settings(settings, KICK_ON_COMMIT=True)
+    kick_preconditions()
     with caplog.at_level(logging.WARNING), transaction.atomic():
         message = send_email_notification(**VALID)
     assert EmailMessage.objects.filter(pk=message.pk).exists()

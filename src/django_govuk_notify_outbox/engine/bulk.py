@@ -3,15 +3,21 @@
 Django's ``bulk_update`` writes ``CASE WHEN pk = … THEN …`` for every field, even for
 fields that have one value for all rows; for a chunk of a few hundred rows that
 statement dominates the engine's cost. Here the fields with one value for all rows
-are set once, and only the fields whose values differ are joined in from a
-``VALUES`` list (PostgreSQL, SQLite >= 3.33) or a derived table (MySQL, MariaDB).
-Other databases fall back to ``bulk_update``.
+are set once, and only the fields whose values differ are joined in: from one array
+per field (PostgreSQL: ``unnest``, so the statement's text is short and the same for
+every chunk), a ``VALUES`` list (SQLite >= 3.33) or a derived table (MySQL,
+MariaDB). Other databases fall back to ``bulk_update``.
+
+Rows are inserted with ``COPY`` on PostgreSQL, else many rows per ``INSERT``.
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import sqlite3
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from django.db import connections
@@ -76,13 +82,28 @@ def _update(using: str, model: type[Model], rows: Sequence[tuple[int, Mapping[st
         field = _field(model, name)
         sets.append(f"{quote(str(field.column))} = %s")
         params.append(field.get_db_prep_save(value, connection))
+    pk_column = quote(columns[0])
+    if vendor == "postgresql":
+        # One array per column: psycopg binds a few parameters, not one per value.
+        arrays = [pks] + [
+            [f.get_db_prep_save(values[n], connection) for _pk, values in rows]
+            for n, f in zip(varying, fields, strict=True)
+        ]
+        unnest = ", ".join(f"%s::{f.db_type(connection)}[]" for f in [pk_field, *fields])
+        sql = (
+            f"UPDATE {table} SET {', '.join(sets)} FROM unnest({unnest}) "
+            f"AS v({', '.join(quote(c) for c in columns)}) "
+            f"WHERE {table}.{pk_column} = v.{pk_column}"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params + arrays)
+        return
     values_params: list[Any] = []
     for pk, values in rows:
         values_params.append(pk)
         values_params.extend(
             f.get_db_prep_save(values[n], connection) for n, f in zip(varying, fields, strict=True)
         )
-    pk_column = quote(columns[0])
     if vendor == "mysql":
         first_select = "SELECT " + ", ".join(f"%s AS {quote(c)}" for c in columns)
         other_select = "SELECT " + ", ".join(["%s"] * len(columns))
@@ -93,18 +114,11 @@ def _update(using: str, model: type[Model], rows: Sequence[tuple[int, Mapping[st
         )
         all_params = values_params + params
     else:
-        if vendor == "postgresql":
-            casts = [f"%s::{f.db_type(connection)}" for f in [pk_field, *fields]]
-            row_sql = "(" + ", ".join(casts) + ")"
-        else:
-            row_sql = "(" + ", ".join(["%s"] * len(columns)) + ")"
+        row_sql = "(" + ", ".join(["%s"] * len(columns)) + ")"
         values_sql = ", ".join([row_sql] * len(rows))
-        if vendor == "postgresql":
-            source = f"(VALUES {values_sql}) AS v({', '.join(quote(c) for c in columns)})"
-        else:
-            # SQLite names a VALUES list's columns column1, column2, …
-            renamed = ", ".join(f"column{i + 1} AS {quote(c)}" for i, c in enumerate(columns))
-            source = f"(SELECT {renamed} FROM (VALUES {values_sql})) AS v"
+        # SQLite names a VALUES list's columns column1, column2, …
+        renamed = ", ".join(f"column{i + 1} AS {quote(c)}" for i, c in enumerate(columns))
+        source = f"(SELECT {renamed} FROM (VALUES {values_sql})) AS v"
         sql = (
             f"UPDATE {table} SET {', '.join(sets)} FROM {source} "
             f"WHERE {table}.{pk_column} = v.{pk_column}"
@@ -125,6 +139,12 @@ def insert_objects(using: str, model: type[Model], objects: Sequence[Model]) -> 
     fields = [f for f in meta.concrete_fields if not f.primary_key]
     quote = connection.ops.quote_name
     columns = ", ".join(quote(str(f.column)) for f in fields)
+    if connection.vendor == "postgresql":
+        # COPY: no statement text growing with the rows for the driver to build and
+        # the server to parse.
+        rows = [[_copy_value(obj, f, connection) for f in fields] for obj in objects]
+        _copy(connection, f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN", rows)
+        return
     row_sql = "(" + ", ".join(["%s"] * len(fields)) + ")"
     limit = connection.features.max_query_params or 65535
     per_statement = max(1, min(ROWS_PER_STATEMENT * 2, limit // len(fields)))
@@ -141,3 +161,36 @@ def insert_objects(using: str, model: type[Model], objects: Sequence[Model]) -> 
                 + ", ".join([row_sql] * len(chunk)),
                 params,
             )
+
+
+# Values psycopg writes as they are, as Django would have prepared them on PostgreSQL.
+_PLAIN = (str, int, float, bool, type(None))
+
+
+def _copy_value(obj: Model, field: Field[Any, Any], connection: Any) -> Any:
+    value = getattr(obj, field.attname)
+    if type(value) in _PLAIN:
+        return value
+    if type(value) is datetime and value.tzinfo is not None:
+        return value
+    return field.get_db_prep_save(value, connection)
+
+
+def _copy(connection: Any, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+    """COPY ``rows`` in through psycopg, seen like any statement: by the connection's
+    execute wrappers (``connection.execute_wrapper()``), in ``connection.queries`` and in
+    Django's SQL log."""
+
+    def copy(sql: str, params: Any, many: bool, context: dict[str, Any]) -> None:
+        raw = context["cursor"].cursor
+        with raw.copy(sql) as stream:
+            for row in rows:
+                stream.write_row(row)
+
+    with connection.cursor() as cursor:
+        executor: Callable[..., Any] = copy
+        for wrapper in reversed(connection.execute_wrappers):
+            executor = functools.partial(wrapper, executor)
+        logged = getattr(cursor, "debug_sql", None)
+        with logged(sql) if logged else contextlib.nullcontext():
+            executor(sql, None, False, {"connection": connection, "cursor": cursor})

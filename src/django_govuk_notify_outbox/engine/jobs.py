@@ -219,9 +219,45 @@ class SendJob(Job):
             self.payloads, iat=int(self.claimed_at.timestamp()), not_after=self.not_after
         )
         self.elapsed = time.monotonic() - started
+        # Still on the HTTP thread, which is otherwise idle: what needs no database (the
+        # answers, the exchanges' events), so the recording thread has less to do.
+        self.digested = (results, self._digest(results))
         return results
 
     elapsed = 0.0
+    digested: tuple[Sequence[Result], dict[int, tuple[Answer, EmailEvent]]] | None = None
+
+    def _digest(
+        self, results: Sequence[Result] | BaseException
+    ) -> dict[int, tuple[Answer, EmailEvent]]:
+        """Each email's answer and the event of its exchange (not yet its status)."""
+        settings = self.ctx.settings
+        if isinstance(results, BaseException):
+            answer = Answer(
+                outcome=UNKNOWN,
+                status_code=None,
+                error=f"{type(results).__name__} while sending",
+                data=None,
+            )
+            return {
+                r["pk"]: (answer, EmailEvent.for_exception(r["pk"], results, "while sending"))
+                for r in self.rows
+            }
+        digest = {}
+        for row, payload, result in zip(self.rows, self.payloads, results, strict=True):
+            pk = row["pk"]
+            answer = interpret(result, fixed_endpoint=True)
+            event = http_event(
+                pk,
+                "POST",
+                SEND_PATH,
+                result,
+                answer,
+                settings,
+                request_body=request_text(payload, settings),
+            )
+            digest[pk] = (answer, event)
+        return digest
 
     def pace(self) -> None:
         """After this job: size the next claims so a job lasts about CHUNK_SECONDS while
@@ -239,40 +275,14 @@ class SendJob(Job):
     ) -> tuple[writer.Written, Job | None]:
         ctx = self.ctx
         now = db_now(ctx.using)
-        if isinstance(results, BaseException):
-            failure = results
-            answer = Answer(
-                outcome=UNKNOWN,
-                status_code=None,
-                error=f"{type(failure).__name__} while sending",
-                data=None,
-            )
-            answers: dict[int, tuple[Result | None, Answer]] = {
-                r["pk"]: (None, answer) for r in self.rows
-            }
-        else:
-            failure = None
-            answers = {
-                r["pk"]: (result, interpret(result, fixed_endpoint=True))
-                for r, result in zip(self.rows, results, strict=True)
-            }
-        bodies = {r["pk"]: p for r, p in zip(self.rows, self.payloads, strict=True)}
+        digested = self.digested
+        if digested is not None and digested[0] is results:
+            digest = digested[1]
+        else:  # interrupted, or performed elsewhere
+            digest = self._digest(results)
 
         def events(pk: int, state: State, change: decide.Change | None) -> list[EmailEvent]:
-            result, answer = answers[pk]
-            if result is None:
-                assert failure is not None
-                event = EmailEvent.for_exception(pk, failure, "while sending")
-            else:
-                event = http_event(
-                    pk,
-                    "POST",
-                    SEND_PATH,
-                    result,
-                    answer,
-                    ctx.settings,
-                    request_body=request_text(bodies[pk], ctx.settings),
-                )
+            event = digest[pk][1]
             if change is None:
                 event.detail = (
                     f"{event.detail + ': ' if event.detail else ''}arrived after the claim "
@@ -283,8 +293,8 @@ class SendJob(Job):
 
         written = writer.apply(
             ctx.using,
-            answers,
-            lambda s: decide.after_send(s, self.token, answers[s.pk][1], now, ctx.settings),
+            digest,
+            lambda s: decide.after_send(s, self.token, digest[s.pk][0], now, ctx.settings),
             now,
             events=events,
         )
