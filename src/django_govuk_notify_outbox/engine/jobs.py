@@ -220,8 +220,12 @@ class SendJob(Job):
         )
         self.elapsed = time.monotonic() - started
         # Still on the HTTP thread, which is otherwise idle: what needs no database (the
-        # answers, the exchanges' events), so the recording thread has less to do.
-        self.digested = (results, self._digest(results))
+        # answers, the exchanges' events), so the recording thread has less to do. A
+        # failure here is left for record() to meet again: the requests were made.
+        try:
+            self.digested = (results, self._digest(results))
+        except Exception:
+            self.digested = None
         return results
 
     elapsed = 0.0
