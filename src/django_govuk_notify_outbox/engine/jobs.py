@@ -22,7 +22,7 @@ from ..client import Outcome, Result
 from ..models import EmailEvent, EmailMessage
 from . import clients, decide, writer
 from .answers import http_event, interpret, request_text
-from .clock import db_now
+from .clock import db_now, read_values
 from .decide import ACCEPTED, UNKNOWN, Answer, State
 
 if TYPE_CHECKING:
@@ -169,9 +169,12 @@ class SendJob(Job):
         ).filter(Q(last_attempt_at__isnull=True) | Q(last_attempt_at__lt=ctx.run_started_at))
         budget = clients.send_budget(settings)
         size = min(ctx.send_chunk, budget.claimable(CHUNK_SECONDS) or ctx.send_chunk)
-        candidates = list(
-            due.order_by("priority", "next_action_at").values_list("pk", "queued_at")[:size]
-        )
+        candidates = [
+            (row["pk"], row["queued_at"])
+            for row in read_values(
+                due.order_by("priority", "next_action_at"), ("pk", "queued_at"), size
+            )
+        ]
         if not candidates:
             return None
         too_old = now - timedelta(seconds=settings.max_age)
@@ -517,8 +520,8 @@ class PollJob(_GetJob):
         now = db_now(ctx.using)
         settings = ctx.settings
         due = _due_polls(ctx, now)
-        rows = list(
-            due.order_by("next_action_at").values(*_POLL_FIELDS)[: settings.list_poll_threshold]
+        rows = read_values(
+            due.order_by("next_action_at"), _POLL_FIELDS, settings.list_poll_threshold
         )
         if not rows:
             return None
@@ -590,7 +593,7 @@ class ListPollJob(Job):
     @classmethod
     def select(cls, ctx: Context, due: Any) -> ListPollJob | None:
         covered = ctx.settings.list_poll_max_pages * LIST_PAGE_SIZE
-        rows = list(due.order_by("created_at").values(*_POLL_FIELDS)[:covered])
+        rows = read_values(due.order_by("created_at"), _POLL_FIELDS, covered)
         if not rows:
             return None
         ours = ctx.messages.filter(notify_id__isnull=False)

@@ -24,7 +24,15 @@ if TYPE_CHECKING:
     from .protocols import SummaryLike as SyncSummary
     from .protocols import WrittenLike as Written
 
-__all__ = ["enqueued", "idle_heartbeat", "performing", "recorded", "sync_observed", "written"]
+__all__ = [
+    "enqueued",
+    "idle_heartbeat",
+    "performing",
+    "recorded",
+    "sync_observed",
+    "warm",
+    "written",
+]
 
 logger = logging.getLogger("django_govuk_notify_outbox")
 
@@ -92,6 +100,15 @@ def sync_observed(fn: _F) -> _F:
         return summary
 
     return sync  # type: ignore[return-value]
+
+
+def warm() -> None:
+    """Load the optional exporters now (prometheus_client creates its metrics): called as
+    a long-running worker starts, so its first run does not pay for the imports."""
+    try:
+        metrics.get()
+    except Exception:
+        logger.exception("outbox: could not load prometheus_client")
 
 
 def idle_heartbeat(summary: SyncSummary) -> None:

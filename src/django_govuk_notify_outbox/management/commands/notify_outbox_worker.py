@@ -39,6 +39,7 @@ class Command(BaseCommand):
         interval: float = options["interval"]
         if interval < 0:
             raise CommandError("--interval must not be negative")
+        observe.warm()
         # What is loaded by now (Django, the project, the engine) lives as long as the
         # process: frozen, the garbage collector's full passes no longer walk it, and a
         # run is not stalled for tens of milliseconds in the middle of a chunk.
