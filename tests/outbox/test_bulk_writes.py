@@ -126,3 +126,27 @@ def test_events_are_inserted_many_rows_per_statement_with_every_field() -> None:
     assert stored[5].duration == 0.5
     assert stored[0].request_body == '{"a": "it\'s %s"}'
     assert stored[0].created_at is not None
+
+
+def test_rows_read_with_integer_timestamps_equal_djangos_own_values() -> None:
+    """read_values (timestamps as integers on PostgreSQL) returns what values() does, to
+    the microsecond, NULLs, times before 1970 and far ahead included."""
+    from datetime import datetime
+    from datetime import timezone as dt_timezone
+
+    messages = [send_email_notification(f"t{i}@example.gov.uk", TEMPLATE_PLAIN) for i in range(5)]
+    times = [
+        None,
+        datetime(1969, 7, 20, 20, 17, 40, 999999, tzinfo=dt_timezone.utc),
+        datetime(2026, 12, 2, 1, 2, 3, 456789, tzinfo=dt_timezone.utc),
+        datetime(2099, 12, 31, 23, 59, 59, 1, tzinfo=dt_timezone.utc),
+        timezone.now(),
+    ]
+    for message, when in zip(messages, times, strict=True):
+        EmailMessage.objects.filter(pk=message.pk).update(sent_to_notify_at=when)
+    fields = ("pk", "status", "sent_to_notify_at", "created_at", "attempt_started_at")
+    queryset = EmailMessage.objects.filter(pk__in=[m.pk for m in messages]).order_by("pk")
+    read = bulk.read_values(queryset, fields)
+    assert read == list(queryset.values(*fields))
+    assert [r["sent_to_notify_at"] for r in read] == times
+    assert bulk.read_values(queryset, fields, 2) == list(queryset.values(*fields)[:2])

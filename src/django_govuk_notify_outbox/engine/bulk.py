@@ -1,4 +1,6 @@
-"""Bulk UPDATE of many rows, each with its own values, in one statement.
+"""The engine's reads and writes of many rows at once.
+
+Bulk UPDATE of many rows, each with its own values, in one statement:
 
 Django's ``bulk_update`` writes ``CASE WHEN pk = … THEN …`` for every field, even for
 fields that have one value for all rows; for a chunk of a few hundred rows that
@@ -8,7 +10,8 @@ per field (PostgreSQL: ``unnest``, so the statement's text is short and the same
 every chunk), a ``VALUES`` list (SQLite >= 3.33) or a derived table (MySQL,
 MariaDB). Other databases fall back to ``bulk_update``.
 
-Rows are inserted with ``COPY`` on PostgreSQL, else many rows per ``INSERT``.
+Rows are inserted with ``COPY`` on PostgreSQL, else many rows per ``INSERT``; and
+read with their timestamps as integers on PostgreSQL (:func:`read_values`).
 """
 
 from __future__ import annotations
@@ -17,11 +20,13 @@ import contextlib
 import functools
 import sqlite3
 from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
+from datetime import timezone as dt_timezone
 from typing import Any
 
+from django.conf import settings as django_settings
 from django.db import connections
-from django.db.models import Field, Model
+from django.db.models import BigIntegerField, DateTimeField, F, Field, Func, Model, QuerySet
 
 # Rows per statement: bounded so that the parameters stay well under every
 # database's limit (SQLite: 32,766; PostgreSQL: 65,535).
@@ -194,3 +199,40 @@ def _copy(connection: Any, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         logged = getattr(cursor, "debug_sql", None)
         with logged(sql) if logged else contextlib.nullcontext():
             executor(sql, None, False, {"connection": connection, "cursor": cursor})
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=dt_timezone.utc)
+
+
+class _EpochMicroseconds(Func):
+    """A timestamp as whole microseconds since 1970 (PostgreSQL)."""
+
+    template = "ROUND(EXTRACT(EPOCH FROM %(expressions)s) * 1000000)::bigint"
+    output_field = BigIntegerField()
+
+
+def read_values(
+    queryset: QuerySet[Any], fields: Sequence[str], limit: int | None = None
+) -> list[dict[str, Any]]:
+    """``list(queryset.values(*fields)[:limit])``, the same values, read faster on
+    PostgreSQL: its timestamps come as integers (parsed in C) and become aware UTC
+    datetimes here, where Django's time-zone loader would parse each one in Python."""
+    connection = connections[queryset.db]
+    meta = queryset.model._meta
+    times = [
+        name for name in fields if name != "pk" and isinstance(meta.get_field(name), DateTimeField)
+    ]
+    if connection.vendor != "postgresql" or not times or not django_settings.USE_TZ:
+        rows = queryset.values(*fields)
+        return list(rows if limit is None else rows[:limit])
+    aliases = {f"us_{name}": _EpochMicroseconds(F(name)) for name in times}
+    rows = queryset.annotate(**aliases).values(
+        *(name for name in fields if name not in times), *aliases
+    )
+    out = []
+    for row in rows if limit is None else rows[:limit]:
+        for name in times:
+            us = row.pop(f"us_{name}")
+            row[name] = None if us is None else _EPOCH + timedelta(microseconds=us)
+        out.append(row)
+    return out

@@ -20,9 +20,9 @@ from django.utils.dateparse import parse_datetime
 from .. import conf, statuses
 from ..client import Outcome, Result
 from ..models import EmailEvent, EmailMessage
-from . import clients, decide, writer
+from . import bulk, clients, decide, writer
 from .answers import http_event, interpret, request_text
-from .clock import db_now, read_values
+from .clock import db_now
 from .decide import ACCEPTED, UNKNOWN, Answer, State
 
 if TYPE_CHECKING:
@@ -171,7 +171,7 @@ class SendJob(Job):
         size = min(ctx.send_chunk, budget.claimable(CHUNK_SECONDS) or ctx.send_chunk)
         candidates = [
             (row["pk"], row["queued_at"])
-            for row in read_values(
+            for row in bulk.read_values(
                 due.order_by("priority", "next_action_at"), ("pk", "queued_at"), size
             )
         ]
@@ -520,7 +520,7 @@ class PollJob(_GetJob):
         now = db_now(ctx.using)
         settings = ctx.settings
         due = _due_polls(ctx, now)
-        rows = read_values(
+        rows = bulk.read_values(
             due.order_by("next_action_at"), _POLL_FIELDS, settings.list_poll_threshold
         )
         if not rows:
@@ -593,7 +593,7 @@ class ListPollJob(Job):
     @classmethod
     def select(cls, ctx: Context, due: Any) -> ListPollJob | None:
         covered = ctx.settings.list_poll_max_pages * LIST_PAGE_SIZE
-        rows = read_values(due.order_by("created_at"), _POLL_FIELDS, covered)
+        rows = bulk.read_values(due.order_by("created_at"), _POLL_FIELDS, covered)
         if not rows:
             return None
         ours = ctx.messages.filter(notify_id__isnull=False)

@@ -33,7 +33,6 @@ from .. import observe, statuses
 from ..models import EmailEvent, EmailMessage
 from ..signals import status_changed
 from . import bulk
-from .clock import read_values
 from .decide import STATE_FIELDS, Change, State
 
 logger = logging.getLogger("django_govuk_notify_outbox")
@@ -117,9 +116,9 @@ def _locked_rows(using: str, ids: list[int]) -> list[dict[str, Any]]:
     manager = EmailMessage.objects.using(using)
     rows = manager.filter(pk__in=ids).order_by("pk")
     if connections[using].features.has_select_for_update:
-        return read_values(rows.select_for_update(), STATE_FIELDS)
+        return bulk.read_values(rows.select_for_update(), STATE_FIELDS)
     manager.filter(pk__in=ids[:1]).update(claim_token=F("claim_token"))
-    return read_values(rows, STATE_FIELDS)
+    return bulk.read_values(rows, STATE_FIELDS)
 
 
 def _checked(state: State, change: Change) -> Change:
