@@ -11,7 +11,8 @@ every chunk), a ``VALUES`` list (SQLite >= 3.33) or a derived table (MySQL,
 MariaDB). Other databases fall back to ``bulk_update``.
 
 Rows are inserted with ``COPY`` on PostgreSQL, else many rows per ``INSERT``; and
-read with their timestamps as integers on PostgreSQL (:func:`read_values`).
+read with their timestamps as integers on PostgreSQL (:func:`read_values`). A chunk's
+rows are picked by primary key with :func:`pk_in`.
 """
 
 from __future__ import annotations
@@ -26,7 +27,17 @@ from typing import Any
 
 from django.conf import settings as django_settings
 from django.db import connections
-from django.db.models import BigIntegerField, DateTimeField, F, Field, Func, Model, QuerySet
+from django.db.models import (
+    BigIntegerField,
+    DateTimeField,
+    F,
+    Field,
+    Func,
+    Lookup,
+    Model,
+    QuerySet,
+)
+from django.db.models.lookups import In
 
 # Rows per statement: bounded so that the parameters stay well under every
 # database's limit (SQLite: 32,766; PostgreSQL: 65,535).
@@ -64,7 +75,7 @@ def _update(using: str, model: type[Model], rows: Sequence[tuple[int, Mapping[st
     manager = model._default_manager.db_manager(using)
     pks = [pk for pk, _v in rows]
     if not varying:
-        manager.filter(pk__in=pks).update(**common)
+        manager.filter(pk_in(pks)).update(**common)
         return
     connection = connections[using]
     vendor = connection.vendor
@@ -236,3 +247,28 @@ def read_values(
             row[name] = None if us is None else _EPOCH + timedelta(microseconds=us)
         out.append(row)
     return out
+
+
+class _AnyOf(Lookup):
+    """``column = ANY(%s)`` with the values as one array parameter (PostgreSQL), else
+    Django's ``IN (%s, %s, …)``."""
+
+    lookup_name = "ngo_any_of"
+    prepare_rhs = False
+
+    def get_prep_lookup(self) -> Any:
+        return list(self.rhs)
+
+    def as_sql(self, compiler: Any, connection: Any) -> Any:
+        if connection.vendor != "postgresql":
+            return In(self.lhs, self.rhs).as_sql(compiler, connection)
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        array = f"{self.lhs.output_field.db_type(connection)}[]"
+        return f"{lhs} = ANY(%s::{array})", (*lhs_params, self.rhs)
+
+
+def pk_in(ids: Sequence[int]) -> _AnyOf:
+    """A filter for the rows whose primary key is in ``ids``: on PostgreSQL one array
+    parameter, so the statement's text is short and the same for every chunk (psycopg
+    neither re-parses it nor quotes hundreds of parameters)."""
+    return _AnyOf(F("pk"), list(ids))

@@ -192,7 +192,10 @@ class SendJob(Job):
             return cls(ctx, "", now, local_start, [])
         token = uuid.uuid4().hex
         ctx.messages.filter(
-            pk__in=ready, status__in=statuses.TO_SEND, outcome_unknown=False, claim_token=""
+            bulk.pk_in(ready),
+            status__in=statuses.TO_SEND,
+            outcome_unknown=False,
+            claim_token="",
         ).update(
             claim_token=token,
             attempt_started_at=now,
@@ -205,7 +208,7 @@ class SendJob(Job):
         )
         # By primary key (claim_token has no index: a scan of the whole table otherwise).
         rows = list(
-            ctx.messages.filter(pk__in=ready, claim_token=token)
+            ctx.messages.filter(bulk.pk_in(ready), claim_token=token)
             .order_by("pk")
             .values(*_PAYLOAD_FIELDS)
         )

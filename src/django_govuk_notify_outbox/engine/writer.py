@@ -114,7 +114,7 @@ def _locked_rows(using: str, ids: list[int]) -> list[dict[str, Any]]:
     FOR UPDATE in primary-key order where the database has row locks, else (SQLite) a
     no-op UPDATE first, which takes the database's write lock before anything is read."""
     manager = EmailMessage.objects.using(using)
-    rows = manager.filter(pk__in=ids).order_by("pk")
+    rows = manager.filter(bulk.pk_in(ids)).order_by("pk")
     if connections[using].features.has_select_for_update:
         return bulk.read_values(rows.select_for_update(), STATE_FIELDS)
     manager.filter(pk__in=ids[:1]).update(claim_token=F("claim_token"))
