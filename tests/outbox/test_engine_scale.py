@@ -5,7 +5,6 @@ EXPLAIN ANALYZE; the time is not asserted)."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
@@ -17,6 +16,8 @@ from django_govuk_notify_outbox.engine.clock import db_now
 from django_govuk_notify_outbox.engine.jobs import Context, LookupJob, PollJob
 from django_govuk_notify_outbox.models import EmailMessage
 
+from .scale import EMAIL_COLUMNS, EMAIL_IDENTITY, EMAIL_TABLE, explain, vacuum_analyze
+
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
 QUEUED = 100_000
@@ -24,7 +25,7 @@ FINISHED = 50_000
 FEW = 10
 # Rows a query may read from the emails table: the few it selects, with room to spare.
 READ_AT_MOST = 20 * FEW
-TABLE = EmailMessage._meta.db_table
+TABLE = EMAIL_TABLE
 
 
 def _fill() -> None:
@@ -34,16 +35,8 @@ def _fill() -> None:
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
-            INSERT INTO {TABLE} (
-                email_address, template_id, personalisation, reference, email_reply_to_id,
-                one_click_unsubscribe_url, sanitise_content_for, sent_reference,
-                sent_reference_digest, reference_is_ours, channel, service, priority, status,
-                attempts, next_action_at, claim_token, outcome_unknown, notify_id,
-                notify_status, last_error, created_at, updated_at, queued_at, polls,
-                tracking_stopped, traceparent)
-            SELECT 'user' || i || '@example.gov.uk', gen_random_uuid(), '{{}}'::jsonb, '',
-                NULL, '', '[]'::jsonb, 'outbox-' || i, md5(i::text) || md5(i::text), true,
-                'email', 'default', 1,
+            INSERT INTO {TABLE} ({EMAIL_COLUMNS})
+            SELECT {EMAIL_IDENTITY},
                 CASE WHEN i <= {queued} + {few} THEN 'sending-to-notify'
                      WHEN i <= {queued} + 2 * {few} THEN 'notify-sending'
                      ELSE 'notify-delivered' END,
@@ -56,36 +49,23 @@ def _fill() -> None:
             FROM generate_series(1, {queued} + 2 * {few} + {FINISHED}) AS i
             """
         )
-    autocommit = connection.get_autocommit()
-    connection.set_autocommit(True)
-    with connection.cursor() as cursor:
-        cursor.execute(f"VACUUM ANALYZE {TABLE}")
-    connection.set_autocommit(autocommit)
-
-
-def _nodes(plan: dict[str, Any]) -> list[dict[str, Any]]:
-    return [plan] + [node for child in plan.get("Plans", []) for node in _nodes(child)]
+    vacuum_analyze(TABLE)
 
 
 def _rows_read(queries: list[dict[str, Any]]) -> list[tuple[str, int, list[Any]]]:
     """Each SELECT on the emails table, with the rows its plan read from that table (kept
     and filtered out, over every loop) and its scans."""
     out = []
-    with connection.cursor() as cursor:
-        for query in queries:
-            sql = query["sql"]
-            if TABLE not in sql or not sql.lstrip().upper().startswith("SELECT"):
-                continue
-            cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + sql)
-            (document,) = cursor.fetchone()
-            if isinstance(document, str):
-                document = json.loads(document)
-            scans = [n for n in _nodes(document[0]["Plan"]) if n.get("Relation Name") == TABLE]
-            read = sum(
-                (n["Actual Rows"] + n.get("Rows Removed by Filter", 0)) * n["Actual Loops"]
-                for n in scans
-            )
-            out.append((sql, read, [(n["Node Type"], n.get("Index Name")) for n in scans]))
+    for query in queries:
+        sql = query["sql"]
+        if TABLE not in sql or not sql.lstrip().upper().startswith("SELECT"):
+            continue
+        scans = [n for n in explain(sql, analyze=True) if n.get("Relation Name") == TABLE]
+        read = sum(
+            (n["Actual Rows"] + n.get("Rows Removed by Filter", 0)) * n["Actual Loops"]
+            for n in scans
+        )
+        out.append((sql, read, [(n["Node Type"], n.get("Index Name")) for n in scans]))
     return out
 
 

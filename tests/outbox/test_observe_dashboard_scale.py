@@ -17,6 +17,8 @@ from django.test.utils import CaptureQueriesContext
 
 from django_govuk_notify_outbox.models import EmailMessage, OutboxStat
 
+from .scale import EMAIL_COLUMNS, EMAIL_IDENTITY, explain, vacuum_analyze
+
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
 ROWS = 1_000_000
@@ -32,16 +34,8 @@ def _fill() -> None:
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
-            INSERT INTO {table} (
-                email_address, template_id, personalisation, reference, email_reply_to_id,
-                one_click_unsubscribe_url, sanitise_content_for, sent_reference,
-                sent_reference_digest, reference_is_ours, channel, service, priority, status,
-                attempts, next_action_at, claim_token, outcome_unknown, notify_id,
-                notify_status, last_error, created_at, updated_at, queued_at, polls,
-                tracking_stopped, traceparent)
-            SELECT 'user' || i || '@example.gov.uk', gen_random_uuid(), '{{}}'::jsonb, '',
-                NULL, '', '[]'::jsonb, 'outbox-' || i, md5(i::text) || md5(i::text), true,
-                'email', 'default', 1,
+            INSERT INTO {table} ({EMAIL_COLUMNS})
+            SELECT {EMAIL_IDENTITY},
                 CASE WHEN i <= 2000 THEN 'sending-to-notify'
                      WHEN i <= 4000 THEN 'notify-sending'
                      WHEN i % 50 = 0 THEN 'notify-permanent-failure'
@@ -83,34 +77,17 @@ def _fill() -> None:
                     json.dumps([{"name": n, "label": la} for n, la in labels]),
                 ],
             )
-    old_autocommit = connection.get_autocommit()
-    connection.set_autocommit(True)
-    with connection.cursor() as cursor:
-        cursor.execute(f"VACUUM ANALYZE {table}")
-        cursor.execute(f"VACUUM ANALYZE {stats}")
-    connection.set_autocommit(old_autocommit)
-
-
-def _nodes(plan: dict[str, Any]) -> list[dict[str, Any]]:
-    out = [plan]
-    for child in plan.get("Plans", []):
-        out.extend(_nodes(child))
-    return out
+    vacuum_analyze(table, stats)
 
 
 def _plans(queries: list[dict[str, Any]]) -> list[tuple[str, list[dict[str, Any]]]]:
     """Each page query on the outbox's tables, with the nodes of its plan."""
     plans = []
-    with connection.cursor() as cursor:
-        for query in queries:
-            sql = query["sql"]
-            if not any(t in sql for t in TABLES) or not sql.lstrip().upper().startswith("SELECT"):
-                continue
-            cursor.execute("EXPLAIN (FORMAT JSON) " + sql)
-            (document,) = cursor.fetchone()
-            if isinstance(document, str):
-                document = json.loads(document)
-            plans.append((sql, _nodes(document[0]["Plan"])))
+    for query in queries:
+        sql = query["sql"]
+        if not any(t in sql for t in TABLES) or not sql.lstrip().upper().startswith("SELECT"):
+            continue
+        plans.append((sql, explain(sql)))
     return plans
 
 
