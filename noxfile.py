@@ -3,7 +3,7 @@ below, each in its own environment with the package and the emulator installed f
 
     nox -s matrix                           # every pair, one after another
     nox -s "matrix-3.13(django='6.1')"      # one pair
-    scripts/test runs the pairs two at a time.
+    scripts/test runs the pairs three at a time.
 
 The wheels are built once per Python and source tree (build/wheels/<python>/<hash>/) and
 reused by every Django of that Python. The pairs are exactly what pyproject.toml's
