@@ -69,11 +69,12 @@ def source_hash() -> str:
 
 
 def wheels(session: nox.Session, version: str) -> list[str]:
-    """The package's and the emulator's wheels for this Python, built once (under a lock,
-    as sessions of the same Python may run at once) and then reused."""
+    """The package's and the emulator's wheels for this Python, built once and then
+    reused. One build at a time, whatever the Python: sessions run at once, and every
+    build writes the source tree's build/ and egg-info directories."""
     out = ROOT / "build" / "wheels" / version / source_hash()
     out.parent.mkdir(parents=True, exist_ok=True)
-    with open(out.parent / ".lock", "w") as lock:
+    with open(out.parent.parent / ".lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not (out / "done").exists():
             shutil.rmtree(out.parent, ignore_errors=True)
