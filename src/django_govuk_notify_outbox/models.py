@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import traceback as traceback_module
+from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from django.db import models
 from django.utils import timezone
@@ -186,9 +188,20 @@ class EmailEvent(models.Model):
         return f"{self.kind} {self.created_at:%Y-%m-%d %H:%M:%S}"
 
     @classmethod
+    def new(cls, **values: Any) -> EmailEvent:
+        """An unsaved event of ``values`` (field names as attributes: ``message_id``), the
+        other fields at their defaults. Built with Django's positional constructor, which
+        takes about two thirds of the time keywords take: the engine builds one per request."""
+        fields = _EVENT_FIELDS or _event_fields()
+        event = cls(*[values.pop(name) if name in values else make() for name, make in fields])
+        if values:
+            raise TypeError(f"EmailEvent has no field {', '.join(sorted(values))}")
+        return event
+
+    @classmethod
     def for_exception(cls, message_id: int, exc: BaseException, detail: str = "") -> EmailEvent:
         """An unsaved exception event for ``exc`` (its type, message and traceback)."""
-        return cls(
+        return cls.new(
             message_id=message_id,
             kind=cls.Kind.EXCEPTION,
             exception_type=f"{type(exc).__module__}.{type(exc).__qualname__}",
@@ -199,6 +212,15 @@ class EmailEvent(models.Model):
             ),
             detail=detail,
         )
+
+
+# (attribute name, default factory) of EmailEvent's columns, in the model's field order.
+_EVENT_FIELDS: list[tuple[str, Callable[[], Any]]] = []
+
+
+def _event_fields() -> list[tuple[str, Callable[[], Any]]]:
+    _EVENT_FIELDS[:] = [(f.attname, f.get_default) for f in EmailEvent._meta.concrete_fields]
+    return _EVENT_FIELDS
 
 
 class SyncLease(models.Model):

@@ -144,7 +144,7 @@ def apply(receipt: Receipt, settings: conf.OutboxSettings) -> bool:
         return decide.after_receipt(state, receipt.body, now, settings)
 
     def events(pk: int, state: State, change: Change | None) -> list[EmailEvent]:
-        event = EmailEvent(
+        event = EmailEvent.new(
             message_id=pk,
             kind=EmailEvent.Kind.RECEIPT,
             detail=change.note if change is not None else f"Receipt: {receipt.status}",

@@ -157,20 +157,28 @@ def redact_json_text(text: str, *, show_personalisation: bool, limit: int | None
     """
     parsed, value = _parse(text)
     if parsed:
-        try:
-            return _fit(value if show_personalisation else redact(value), limit)
-        except RecursionError:
-            return _unreadable(text, limit)
+        return _value_text(value, text, show_personalisation=show_personalisation, limit=limit)
     if _looks_like_json(text):
         return _unreadable(text, limit)
     return text if limit is None else _cut(text, limit)
 
 
-def response_text(body: bytes, *, show_personalisation: bool, limit: int) -> str:
-    """A response body as kept in an event (see :func:`redact_json_text`)."""
-    return redact_json_text(
-        body.decode("utf-8", "replace"), show_personalisation=show_personalisation, limit=limit
-    )
+def _value_text(value: Any, text: str, *, show_personalisation: bool, limit: int | None) -> str:
+    try:
+        return _fit(value if show_personalisation else redact(value), limit)
+    except RecursionError:
+        return _unreadable(text, limit)
+
+
+def response_text(
+    body: bytes, *, show_personalisation: bool, limit: int, parsed: Any = None
+) -> str:
+    """A response body as kept in an event (see :func:`redact_json_text`). ``parsed``: the
+    body already parsed, when the caller has it (None: parsed here)."""
+    text = body.decode("utf-8", "replace")
+    if parsed is not None:
+        return _value_text(parsed, text, show_personalisation=show_personalisation, limit=limit)
+    return redact_json_text(text, show_personalisation=show_personalisation, limit=limit)
 
 
 def request_text(payload: Mapping[str, Any], *, show_personalisation: bool, limit: int) -> str:

@@ -224,7 +224,7 @@ def erase_recipient(email_address: str) -> ErasureResult:
         throttle.forget(address, using=using)
         EmailEvent.objects.using(using).bulk_create(
             [
-                EmailEvent(message_id=pk, kind=EmailEvent.Kind.INFO, detail="Erased on request")
+                EmailEvent.new(message_id=pk, kind=EmailEvent.Kind.INFO, detail="Erased on request")
                 for pk in ids
             ]
         )

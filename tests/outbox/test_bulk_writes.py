@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from django_govuk_notify_outbox import statuses
 from django_govuk_notify_outbox.engine import bulk
-from django_govuk_notify_outbox.models import EmailMessage
+from django_govuk_notify_outbox.models import EmailEvent, EmailMessage
 from django_govuk_notify_outbox.utils import send_email_notification
 
 from .conftest import TEMPLATE_PLAIN
@@ -150,3 +150,27 @@ def test_rows_read_with_integer_timestamps_equal_djangos_own_values() -> None:
     assert read == list(queryset.values(*fields))
     assert [r["sent_to_notify_at"] for r in read] == times
     assert bulk.read_values(queryset, fields, 2) == list(queryset.values(*fields)[:2])
+
+
+def test_an_event_built_positionally_equals_one_built_by_keywords() -> None:
+    message = send_email_notification("positional@example.gov.uk", TEMPLATE_PLAIN)
+    values = {
+        "message_id": message.pk,
+        "kind": EmailEvent.Kind.HTTP,
+        "method": "POST",
+        "http_status": 201,
+        "duration": 0.25,
+        "response_body": '{"id": "x"}',
+        "detail": "look-up",
+    }
+    by_keywords = EmailEvent(**values)
+    positional = EmailEvent.new(**values)
+    for field in EmailEvent._meta.concrete_fields:
+        if field.name != "created_at":
+            assert getattr(positional, field.attname) == getattr(by_keywords, field.attname)
+    assert positional.pk is None
+    assert abs((positional.created_at - by_keywords.created_at).total_seconds()) < 60
+    positional.save()
+    assert EmailEvent.objects.get(pk=positional.pk).response_body == '{"id": "x"}'
+    with pytest.raises(TypeError, match="no field colour, size"):
+        EmailEvent.new(message_id=message.pk, size=1, colour="red")

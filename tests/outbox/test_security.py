@@ -151,6 +151,11 @@ def test_bodies_are_redacted_whatever_their_length(body: dict[str, Any], limit: 
     assert "reset/abc" not in text
     # Displayed again (e.g. to a user without the permission): still nothing personal.
     assert "Zaphod" not in redaction.display_text(text, show_personalisation=False)
+    # The engine passes the body as it parsed it (answers.interpret): the same text.
+    for show in (False, True):
+        assert redaction.response_text(
+            raw, show_personalisation=show, limit=limit, parsed=json.loads(raw)
+        ) == redaction.response_text(raw, show_personalisation=show, limit=limit)
 
 
 def test_a_long_body_is_cut_as_valid_json_so_it_can_be_redacted_when_displayed() -> None:

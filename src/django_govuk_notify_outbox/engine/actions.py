@@ -25,7 +25,7 @@ def _apply(queryset: QuerySet[EmailMessage], make: decide.Decide, note: str) -> 
             return []
         return [
             *writer.status_events(pk, state, change),
-            EmailEvent(message_id=pk, kind=EmailEvent.Kind.INFO, detail=note),
+            EmailEvent.new(message_id=pk, kind=EmailEvent.Kind.INFO, detail=note),
         ]
 
     written = writer.apply(using, pks, make, now, events=events)

@@ -70,13 +70,15 @@ def _daily_limit(data: Any) -> bool:
     )
 
 
-def body_text(body: bytes, settings: conf.OutboxSettings) -> str:
+def body_text(body: bytes, settings: conf.OutboxSettings, parsed: Any = None) -> str:
     """A response body fit for an event: personalised fields hidden unless allowed, then
-    cut (one rule whatever its length: :func:`redaction.response_text`)."""
+    cut (one rule whatever its length: :func:`redaction.response_text`). ``parsed``: the
+    body as :func:`interpret` parsed it, if it did."""
     return redaction.response_text(
         body,
         show_personalisation=settings.show_personalisation_in_admin,
         limit=settings.event_body_limit,
+        parsed=parsed,
     )
 
 
@@ -99,7 +101,7 @@ def http_event(
     request_body: str = "",
     detail: str = "",
 ) -> EmailEvent:
-    return EmailEvent(
+    return EmailEvent.new(
         message_id=message_id,
         kind=EmailEvent.Kind.HTTP,
         method=method,
@@ -108,6 +110,6 @@ def http_event(
         outcome=str(result.outcome),
         duration=result.elapsed,
         request_body=request_body,
-        response_body=body_text(result.body, settings),
+        response_body=body_text(result.body, settings, answer.data),
         detail=detail or (one_line(result.error) if result.error else ""),
     )

@@ -149,7 +149,7 @@ def status_events(pk: int, state: State, change: Change | None) -> list[EmailEve
     status = change.status
     if status is not None and status != state.status:
         return [
-            EmailEvent(
+            EmailEvent.new(
                 message_id=pk,
                 kind=EmailEvent.Kind.STATUS,
                 from_status=state.status,
@@ -158,7 +158,7 @@ def status_events(pk: int, state: State, change: Change | None) -> list[EmailEve
             )
         ]
     if change.note:
-        return [EmailEvent(message_id=pk, kind=EmailEvent.Kind.INFO, detail=change.note)]
+        return [EmailEvent.new(message_id=pk, kind=EmailEvent.Kind.INFO, detail=change.note)]
     return []
 
 
