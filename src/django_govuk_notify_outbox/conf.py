@@ -77,9 +77,11 @@ class OutboxSettings:
     base_url: str = DEFAULT_BASE_URL
     timeout: float = 10.0
     connect_timeout: float = 5.0
-    # Chunks of 250 with 100 requests in flight spend Notify's burst of 1,000 within
-    # about ten round trips.
-    batch_size: int = 250
+    # 500: what the default rate limit starts within one SEND_WINDOW (50/s x 10 s); two
+    # chunks in the pipeline hold Notify's burst of 1,000, spent 100 requests at a time.
+    # Each chunk costs a fixed dozen statements and commits: fewer, larger chunks drain
+    # faster (1,000 emails at 0 ms: ~15 % sooner than with chunks of 250).
+    batch_size: int = 500
     max_in_flight: int = 100
     max_attempts: int = 10
     max_age: float = 24 * 3600.0

@@ -5,7 +5,8 @@ statement per chunk."""
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
+from datetime import timezone as dt_timezone
 
 import pytest
 from django.db import connection
@@ -174,3 +175,37 @@ def test_an_event_built_positionally_equals_one_built_by_keywords() -> None:
     assert EmailEvent.objects.get(pk=positional.pk).response_body == '{"id": "x"}'
     with pytest.raises(TypeError, match="no field colour, size"):
         EmailEvent.new(message_id=message.pk, size=1, colour="red")
+
+
+def test_varying_times_and_ids_are_written_exactly_whatever_their_form() -> None:
+    """On PostgreSQL integers, UUIDs and UTC times go as an array's text (bulk._pg_array);
+    times in other zones, and everything else, through the driver's own adapter."""
+    utc = dt_timezone.utc
+    times = [
+        datetime(1, 1, 1, tzinfo=utc),
+        datetime(1969, 12, 31, 23, 59, 59, 999999, tzinfo=utc),
+        datetime(2026, 12, 2, 4, 50, 50, tzinfo=utc),  # no microseconds: none in ISO text
+        datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=utc),
+        None,
+    ]
+    elsewhere = [
+        datetime(2026, 6, 1, 12, 0, tzinfo=dt_timezone(timedelta(hours=5, minutes=30))),
+        datetime(2026, 6, 1, 12, 0, tzinfo=dt_timezone(timedelta(hours=-3))),
+    ]
+    for chunk in (times, elsewhere, times + elsewhere):
+        messages = [
+            send_email_notification(f"t{i}@example.gov.uk", TEMPLATE_PLAIN)
+            for i in range(len(chunk))
+        ]
+        ids = [uuid.uuid4() for _ in chunk]
+        rows = [
+            (m.pk, {"next_action_at": t, "notify_id": n, "polls": i * 7})
+            for i, (m, t, n) in enumerate(zip(messages, chunk, ids, strict=True))
+        ]
+        bulk.update_rows("default", EmailMessage, rows)
+        for i, (m, t, n) in enumerate(zip(messages, chunk, ids, strict=True)):
+            m.refresh_from_db()
+            assert (m.next_action_at, m.notify_id, m.polls) == (t, n, i * 7)
+    assert bulk._pg_array([1, None, 3]) == "{1,NULL,3}"
+    assert bulk._pg_array([True, 2]) == [True, 2]  # a bool is not written as an integer
+    assert bulk._pg_array(elsewhere) == elsewhere

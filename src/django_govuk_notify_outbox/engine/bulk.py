@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import sqlite3
+import uuid
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from datetime import timezone as dt_timezone
@@ -101,8 +102,8 @@ def _update(using: str, model: type[Model], rows: Sequence[tuple[int, Mapping[st
     pk_column = quote(columns[0])
     if vendor == "postgresql":
         # One array per column: psycopg binds a few parameters, not one per value.
-        arrays = [pks] + [
-            [f.get_db_prep_save(values[n], connection) for _pk, values in rows]
+        arrays = [_pg_array(pks)] + [
+            _pg_array([f.get_db_prep_save(values[n], connection) for _pk, values in rows])
             for n, f in zip(varying, fields, strict=True)
         ]
         unnest = ", ".join(f"%s::{f.db_type(connection)}[]" for f in [pk_field, *fields])
@@ -264,7 +265,31 @@ class _AnyOf(Lookup):
             return In(self.lhs, self.rhs).as_sql(compiler, connection)
         lhs, lhs_params = self.process_lhs(compiler, connection)
         array = f"{self.lhs.output_field.db_type(connection)}[]"
-        return f"{lhs} = ANY(%s::{array})", (*lhs_params, self.rhs)
+        return f"{lhs} = ANY(%s::{array})", (*lhs_params, _pg_array(self.rhs))
+
+
+# Types whose text form needs no quoting inside a PostgreSQL array literal (digits,
+# letters and "-" only), and UTC datetimes in ISO 8601 (digits, "-", ":", ".", "+", "T").
+_BARE = (int, uuid.UUID)
+
+
+def _pg_array(values: Sequence[Any]) -> Any:
+    """``values`` as one array parameter for PostgreSQL: integers, UUIDs and UTC datetimes
+    (and NULLs) as the array's text form, which psycopg passes as one string, where its
+    own list adapter would quote each element in Python (2 to 8 times slower for a
+    chunk of 500); any other values as the list itself, for psycopg to adapt."""
+    texts = []
+    for value in values:
+        kind = type(value)
+        if value is None:
+            texts.append("NULL")
+        elif kind in _BARE:
+            texts.append(str(value))
+        elif kind is datetime and value.tzinfo is dt_timezone.utc:
+            texts.append(value.isoformat())
+        else:
+            return list(values)
+    return "{" + ",".join(texts) + "}"
 
 
 def pk_in(ids: Sequence[int]) -> _AnyOf:
