@@ -154,7 +154,7 @@ class _Run:
         executor = http_thread()
         try:
             while True:
-                job = self._next_job() if self.may_start() else None
+                job = self._next_job(idle=not pending) if self.may_start() else None
                 if job is not None:
                     self._hold(job)
                     pending.append((job, executor.submit(_perform, job, self.client)))
@@ -184,8 +184,10 @@ class _Run:
 
     # -- choosing work ------------------------------------------------------------------------
 
-    def _next_job(self) -> Job | None:
-        """Look-ups, sends and polls in turn, so none starves the others."""
+    def _next_job(self, *, idle: bool) -> Job | None:
+        """Look-ups, sends and polls in turn, so none starves the others. ``idle``: no job
+        is pending, so the makers resting after an empty answer are asked too (with a job
+        pending, it is recorded first: they are asked once it is)."""
         limit = max(1, min(self.settings.batch_size, self.settings.max_in_flight))
         makers: list[Callable[[], Job | None]] = [
             lambda: LookupJob.select(self.ctx, limit),
@@ -204,6 +206,8 @@ class _Run:
                 self.turn = index + 1
                 return job
             self.empty_until[index] = now + EMPTY_BACKOFF
+        if not idle:
+            return None
         # Nothing else to do: ask the makers resting after an empty answer after all.
         for index in skipped:
             job = makers[index]()
