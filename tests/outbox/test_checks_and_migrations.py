@@ -141,3 +141,32 @@ def test_models_and_migrations_agree() -> None:
         )
     except SystemExit as exc:  # makemigrations --check exits 1 when a migration is missing
         pytest.fail(f"models and migrations disagree:\n{out.getvalue()}  (exit {exc.code})")
+
+
+@pytest.mark.django_db
+def test_the_migrated_tables_have_the_indexes_the_engine_uses_and_no_others() -> None:
+    """Partial due indexes where the database has partial indexes (PostgreSQL, SQLite);
+    no twin of an index, and nothing Django warns about (models.W037) on any database."""
+    from django.core import checks
+    from django.db import connection
+
+    from django_govuk_notify_outbox.models import EmailMessage
+
+    table = EmailMessage._meta.db_table
+    with connection.cursor() as cursor:
+        found = connection.introspection.get_constraints(cursor, table)
+    indexes = {
+        name: tuple(c["columns"])
+        for name, c in found.items()
+        if c["index"] and not c["primary_key"]
+    }
+    partial = {"ngo_msg_unknown_due", "ngo_msg_tracked_due"}
+    if connection.features.supports_partial_indexes:
+        assert partial <= set(indexes)
+    else:
+        assert not partial & set(indexes)
+    assert indexes["ngo_msg_reference"] == ("sent_reference_digest",)
+    on_digest = [n for n, cols in indexes.items() if cols == ("sent_reference_digest",)]
+    assert on_digest == ["ngo_msg_reference"]  # PostgreSQL: no varchar_pattern_ops twin
+    warnings = checks.run_checks(app_configs=None, databases=["default"])
+    assert not [w for w in warnings if w.id == "models.W037"]
