@@ -21,8 +21,9 @@ For each injected latency (emulator fault ``latency_ms``) and run it measures:
   load, which drifts over a run);
 * the outbox, default settings (only the URL and key set): ``send_email_notification`` per
   email with the worker waiting, then ``manage.py notify_outbox_worker`` (in its own
-  process) drains: time to every email accepted, then to every email final (the emulator
-  finishes an email 2 s after accepting it), the worker's CPU per email, and HTTP requests.
+  process) drains: time to every email accepted (the table is checked every 5 ms), then
+  to every email final (the emulator finishes an email 2 s after accepting it), the
+  worker's CPU per email, and HTTP requests.
 
 Prints each figure as min/median/max over the runs, then the ratios measured within each
 run. Nothing here is a test: it prints figures. The load average is printed with them.
