@@ -15,6 +15,9 @@
 
 #include <curl/curl.h>
 #include <float.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 #include <math.h>
 #include <sys/types.h>
 #include <unistd.h>
@@ -704,8 +707,30 @@ static PyObject *core_monotonic(PyObject *module, PyObject *unused)
     return PyFloat_FromDouble(ngo_now());
 }
 
+PyDoc_STRVAR(release_free_memory_doc,
+             "release_free_memory() -> bool\n\n"
+             "Return the C allocator's free memory to the system (glibc's malloc_trim:\n"
+             "memory freed in the middle of the heap is otherwise kept, and counts in the\n"
+             "process's RSS). False where the C library has no such call.");
+
+/* Calls malloc_trim(0) with the GIL released (it walks the heap under its own lock). */
+static PyObject *core_release_free_memory(PyObject *module, PyObject *unused)
+{
+    (void)module;
+    (void)unused;
+#if defined(__GLIBC__)
+    PyThreadState *saved = PyEval_SaveThread();
+    malloc_trim(0);
+    PyEval_RestoreThread(saved);
+    Py_RETURN_TRUE;
+#else
+    Py_RETURN_FALSE;
+#endif
+}
+
 static PyMethodDef core_methods[] = {
     {"monotonic", core_monotonic, METH_NOARGS, monotonic_doc},
+    {"release_free_memory", core_release_free_memory, METH_NOARGS, release_free_memory_doc},
     {"parse_api_key", core_parse_api_key, METH_O, parse_api_key_doc},
     {"jwt_token", (PyCFunction)(void (*)(void))core_jwt_token, METH_VARARGS | METH_KEYWORDS,
      jwt_token_doc},

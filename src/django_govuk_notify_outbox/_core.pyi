@@ -21,6 +21,10 @@ def monotonic() -> float:
     """The core's clock (CLOCK_MONOTONIC seconds): the clock of perform()'s not_after,
     the same as time.monotonic() on Linux."""
 
+def release_free_memory() -> bool:
+    """Return the C allocator's free memory to the system (glibc's malloc_trim); False
+    where the C library has no such call."""
+
 class Client:
     def __init__(
         self,
