@@ -3,6 +3,8 @@ recorded as an event. No database writes here."""
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from .. import _json, conf, redaction
@@ -59,6 +61,28 @@ def interpret(result: Result, *, fixed_endpoint: bool) -> Answer:
         refused_service=refused,
         daily_limit=daily,
         deadline_missed=missed,
+    )
+
+
+# What the decisions read of a notification Notify returned (decide._notify_id,
+# decide._accepted, decide.after_poll): no more is kept while an answer waits.
+DECIDED_KEYS = ("id", "status", "sent_at", "completed_at")
+
+
+def decided_part(item: Mapping[str, Any]) -> dict[str, Any]:
+    """Of a notification, only what the decisions read."""
+    return {k: item[k] for k in DECIDED_KEYS if k in item}
+
+
+def for_decision(answer: Answer) -> Answer:
+    """``answer`` with only what the decisions read of its body: a chunk's answers wait
+    for their record, and Notify's whole notification (content, template, links) is
+    about 1.4 KB in Python objects, most of a chunk's memory otherwise."""
+    data = answer.data
+    if data is None:
+        return answer
+    return dataclasses.replace(
+        answer, data=decided_part(data) if isinstance(data, Mapping) else None
     )
 
 

@@ -21,7 +21,7 @@ from .. import conf, statuses
 from ..client import Outcome, Result
 from ..models import EmailEvent, EmailMessage
 from . import bulk, clients, decide, writer
-from .answers import http_event, interpret, request_text
+from .answers import decided_part, for_decision, http_event, interpret, request_text
 from .clock import db_now
 from .decide import ACCEPTED, UNKNOWN, Answer, State
 
@@ -229,9 +229,13 @@ class SendJob(Job):
         # answers, the exchanges' events), so the recording thread has less to do. A
         # failure here is left for record() to meet again: the requests were made.
         try:
-            self.digested = (results, self._digest(results))
+            digest = self._digest(results)
         except Exception:
             self.digested = None
+            return results
+        # Each body is in its event now, redacted: not kept while the chunk waits.
+        results = [Result(r.outcome, r.status_code, b"", r.error, r.elapsed) for r in results]
+        self.digested = (results, digest)
         return results
 
     elapsed = 0.0
@@ -266,7 +270,7 @@ class SendJob(Job):
                 settings,
                 request_body=request_text(payload, settings),
             )
-            digest[pk] = (answer, event)
+            digest[pk] = (for_decision(answer), event)
         return digest
 
     def pace(self) -> None:
@@ -571,7 +575,6 @@ def _due_polls(ctx: Context, now: datetime) -> Any:
 
 
 _POLL_FIELDS = ("pk", "notify_id", "sent_to_notify_at", "created_at")
-_POLLED_KEYS = ("id", "status", "sent_at", "completed_at")
 
 
 class ListPollJob(Job):
@@ -646,7 +649,7 @@ class ListPollJob(Job):
                 key = str(item.get("id"))
                 if key in wanted:
                     # What decide.after_poll reads of a notification, no more.
-                    self.seen[key] = {k: item[k] for k in _POLLED_KEYS if k in item}
+                    self.seen[key] = decided_part(item)
                     wanted.discard(key)
             if not items or not wanted:
                 break
