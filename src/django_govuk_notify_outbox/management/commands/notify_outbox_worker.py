@@ -25,8 +25,7 @@ logger = logging.getLogger(__name__)
 # Seconds between returns of the C allocator's free memory to the system while the
 # worker lives. A run frees and allocates megabytes a second (response bodies, events,
 # result rows); glibc keeps what is freed in the middle of its heap, so without this the
-# worker's RSS creeps up as the heap fragments (draining 100,000 emails: +21.9 MiB with
-# it kept, +17.3 MiB released every second; docs/design.md).
+# worker's RSS creeps up as the heap fragments (docs/design.md, "Memory").
 RELEASE_MEMORY_EVERY = 1.0
 
 
