@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import random
 import uuid
 from datetime import datetime, timedelta
 from datetime import timezone as dt_timezone
@@ -285,3 +286,32 @@ def test_a_failing_signal_receiver_does_not_undo_the_change() -> None:
     finally:
         status_changed.disconnect(receiver)
     assert EmailMessage.objects.get(pk=message.pk).status == statuses.FAILED_SEND_TO_NOTIFY
+
+
+def test_a_send_decides_the_same_on_the_part_of_its_answer_a_chunk_keeps() -> None:
+    """A chunk waiting for its record keeps only answers.DECIDED_KEYS of Notify's body."""
+    from django_govuk_notify_outbox.engine.answers import for_decision
+
+    full = {
+        "id": str(uuid.uuid4()),
+        "reference": "outbox-1",
+        "content": {"body": "Dear Zaphod", "subject": "Hello", "from_email": "a@b.gov.uk"},
+        "template": {"id": str(uuid.uuid4()), "version": 1, "uri": "https://x/t"},
+        "uri": "https://x/n",
+    }
+    bodies = [full, {**full, "status": "delivered", "completed_at": "2026-12-02T10:00:01Z"}]
+    bodies += [{**full, "status": "sending", "sent_at": "2026-12-02T10:00:00Z"}, {"no": "id"}]
+    sending = state(statuses.SENDING_TO_NOTIFY)
+    for body in bodies:
+        whole = answer("accepted", 201, body)
+        kept = for_decision(whole)
+        assert set(kept.data) <= {"id", "status", "sent_at", "completed_at"}
+        assert "content" not in kept.data
+        assert decide.after_send(sending, TOKEN, kept, NOW, SETTINGS) == decide.after_send(
+            sending, TOKEN, whole, NOW, SETTINGS
+        )
+    for a in ANSWERS:
+        random.seed(7)  # a retry's delay has jitter: the same draw for both
+        on_kept = decide.after_send(sending, TOKEN, for_decision(a), NOW, SETTINGS)
+        random.seed(7)
+        assert on_kept == decide.after_send(sending, TOKEN, a, NOW, SETTINGS)
